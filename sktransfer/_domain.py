@@ -1,0 +1,524 @@
+"""The domain contract shared by every sktransfer estimator.
+
+Every estimator is fitted as ``fit(X, y=None, *, sample_domain=None)``, where
+``sample_domain`` is an integer array with one entry per row of ``X``:
+
+* a positive value marks a source row (``1, 2, ...`` for several sources),
+* a negative value marks a target row (``-1, -2, ...`` for several targets),
+* ``0`` is invalid,
+* ``None`` means that every row is a source row.
+
+Unlabeled target rows carry ``y = -1`` (classification) or ``y = nan``
+(regression). The marker means "unlabeled" only on target rows: on source rows
+``-1`` is an ordinary class label.
+
+This module is the one place where that contract is written down in code:
+validation, masks, packing ``(X_source, y_source)`` and ``(X_target, y_target)``
+into ``X, y, sample_domain`` and back, and the mixin that makes ``fit`` request
+``sample_domain`` through scikit-learn's metadata routing.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _num_samples
+
+__all__ = [
+    "UNLABELED",
+    "DomainAwareMixin",
+    "check_sample_domain",
+    "hide_target_labels",
+    "labeled_mask",
+    "source_target_merge",
+    "source_target_split",
+]
+
+#: Label that marks an unlabeled target row in classification.
+UNLABELED = -1
+
+_SIGN_HINT = "use positive values for source rows and negative values for target rows"
+
+
+def _is_regression_target(y):
+    return y is not None and np.asarray(y).dtype.kind == "f"
+
+
+def _unlabeled_rows(y, regression):
+    y = np.asarray(y)
+    if regression:
+        return np.isnan(y) if y.dtype.kind in "fc" else np.zeros(y.shape[0], bool)
+    if y.dtype.kind in "iuf":
+        return y == UNLABELED
+    return np.zeros(y.shape[0], dtype=bool)
+
+
+def check_sample_domain(
+    sample_domain,
+    X,
+    y=None,
+    *,
+    regression=None,
+    require_source=False,
+    require_target=False,
+    require_labeled_target=False,
+    allow_multi_source=True,
+    allow_multi_target=True,
+    estimator_name=None,
+):
+    """Validate ``sample_domain`` against ``X`` and ``y``.
+
+    Parameters
+    ----------
+    sample_domain : array-like of shape (n_samples,) or None
+        Domain of each row: positive for source rows, negative for target
+        rows. ``None`` marks every row as a source row (domain 1).
+    X : array-like or sparse matrix of shape (n_samples, ...)
+        The data the domains describe; only its number of rows is used.
+    y : array-like of shape (n_samples,), default=None
+        Labels, with ``-1`` (classification) or ``nan`` (regression) on
+        unlabeled target rows. When given, unlabeled markers on source rows
+        are checked for.
+    regression : bool, default=None
+        Whether ``y`` holds regression targets (unlabeled marker ``nan``)
+        rather than classes (unlabeled marker ``-1``). ``None`` infers it:
+        floating-point ``y`` with a ``nan`` is taken as regression.
+    require_source, require_target : bool, default=False
+        Raise when there are no source (target) rows.
+    require_labeled_target : bool, default=False
+        Raise when no target row carries a label.
+    allow_multi_source, allow_multi_target : bool, default=True
+        Raise when several source (target) domains are present.
+    estimator_name : str, default=None
+        Named in error messages, e.g. ``"TransferComponentAnalysis"``.
+
+    Returns
+    -------
+    sample_domain : ndarray of shape (n_samples,), dtype=int64
+        The validated domains.
+
+    Raises
+    ------
+    TypeError
+        If ``sample_domain`` does not hold integers.
+    ValueError
+        If its length differs from the number of rows, it contains ``0``,
+        a required kind of row is missing, or ``y`` marks source rows as
+        unlabeled.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.utils import check_sample_domain
+    >>> X = np.zeros((4, 2))
+    >>> check_sample_domain([1, 1, -1, -1], X)
+    array([ 1,  1, -1, -1])
+    >>> check_sample_domain(None, X)
+    array([1, 1, 1, 1])
+    """
+    who = f"{estimator_name} " if estimator_name else ""
+    n_samples = _num_samples(X)
+    if sample_domain is None:
+        sample_domain = np.ones(n_samples, dtype=np.int64)
+        if require_target:
+            raise ValueError(
+                f"{who}needs target rows, but sample_domain is missing, so every "
+                "row is taken as a source row. Pass sample_domain with negative "
+                "values on the target rows (see sktransfer.source_target_merge)."
+            )
+    else:
+        if sp.issparse(sample_domain) or isinstance(sample_domain, str | bytes):
+            raise TypeError(
+                "sample_domain must be a 1-d array of integers, got "
+                f"{type(sample_domain).__name__}."
+            )
+        sample_domain = np.asarray(sample_domain)
+        if sample_domain.ndim != 1:
+            raise ValueError(
+                "sample_domain must be a 1-d array with one entry per row, got an "
+                f"array of shape {sample_domain.shape}."
+            )
+        if sample_domain.shape[0] != n_samples:
+            raise ValueError(
+                f"sample_domain has {sample_domain.shape[0]} entries but X has "
+                f"{n_samples} rows."
+            )
+        if sample_domain.dtype.kind not in "iu":
+            raise TypeError(
+                "sample_domain must hold integers (positive for source rows, "
+                f"negative for target rows), got dtype {sample_domain.dtype}. "
+                "Float domains are refused so that a stray label or weight array "
+                "is not taken for domains; cast with .astype(int) if you meant it."
+            )
+        sample_domain = sample_domain.astype(np.int64, copy=False)
+        zeros = np.flatnonzero(sample_domain == 0)
+        if zeros.size:
+            raise ValueError(
+                f"sample_domain is 0 on {zeros.size} row(s) (first: row "
+                f"{zeros[0]}); 0 is not a domain: {_SIGN_HINT}."
+            )
+
+    is_source = sample_domain > 0
+    n_source_domains = np.unique(sample_domain[is_source]).size
+    n_target_domains = np.unique(sample_domain[~is_source]).size
+    if require_source and n_source_domains == 0:
+        raise ValueError(
+            f"{who}needs source rows, but sample_domain has no positive entry."
+        )
+    if require_target and n_target_domains == 0:
+        raise ValueError(
+            f"{who}needs target rows, but sample_domain has no negative entry."
+        )
+    if not allow_multi_source and n_source_domains > 1:
+        raise ValueError(
+            f"{who}supports a single source domain, got {n_source_domains}: "
+            f"{np.unique(sample_domain[is_source]).tolist()}."
+        )
+    if not allow_multi_target and n_target_domains > 1:
+        raise ValueError(
+            f"{who}supports a single target domain, got {n_target_domains}: "
+            f"{np.unique(sample_domain[~is_source]).tolist()}."
+        )
+
+    if y is not None:
+        y = np.asarray(y)
+        if y.shape[0] != n_samples:
+            raise ValueError(f"y has {y.shape[0]} entries but X has {n_samples} rows.")
+        if regression is None:
+            regression = y.dtype.kind == "f" and bool(np.isnan(y).any())
+        if regression:
+            _check_regression_markers(y, is_source)
+        else:
+            _check_classification_markers(y, is_source)
+        if require_labeled_target:
+            labeled = ~_unlabeled_rows(y, regression)
+            if not (labeled & ~is_source).any():
+                marker = "nan" if regression else str(UNLABELED)
+                raise ValueError(
+                    f"{who}needs labeled target rows, but every target row is "
+                    f"marked unlabeled (y = {marker})."
+                )
+    return sample_domain
+
+
+def _check_regression_markers(y, is_source):
+    nan_source = np.isnan(y) & is_source
+    if nan_source.any():
+        raise ValueError(
+            f"y is nan on {nan_source.sum()} source row(s) (first: row "
+            f"{np.flatnonzero(nan_source)[0]}); only target rows can be unlabeled. "
+            "Give those rows a negative sample_domain, or drop them."
+        )
+
+
+def _check_classification_markers(y, is_source):
+    """Refuse ``-1`` on source rows when it can only be an unlabeled marker.
+
+    ``-1`` is an ordinary class on source rows. It is refused when target rows
+    use ``-1`` as the unlabeled marker while the other classes are ``0..K-1``:
+    then ``-1`` on source rows reads as "unlabeled", which only target rows can
+    be, and a labeled target row could never belong to class ``-1``.
+    """
+    if y.dtype.kind not in "iuf":
+        return
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError(
+            "y contains nan; in classification the unlabeled marker is "
+            f"{UNLABELED} and only on target rows."
+        )
+    minus_one_source = (y == UNLABELED) & is_source
+    if not minus_one_source.any() or not ((y == UNLABELED) & ~is_source).any():
+        return
+    other_classes = np.unique(y[is_source & (y != UNLABELED)])
+    zero_based = other_classes.size >= 2 and np.array_equal(
+        other_classes, np.arange(other_classes.size)
+    )
+    if zero_based:
+        raise ValueError(
+            f"y is {UNLABELED} on {minus_one_source.sum()} source row(s) while the "
+            f"other classes are {other_classes.tolist()} and target rows use "
+            f"{UNLABELED} as the unlabeled marker. Only target rows can be "
+            f"unlabeled: give unlabeled rows a negative sample_domain. If "
+            f"{UNLABELED} is a real class, encode the labels so that it is not "
+            f"{UNLABELED} (e.g. with sklearn.preprocessing.LabelEncoder)."
+        )
+
+
+def labeled_mask(y, sample_domain=None, *, regression=None):
+    """Boolean mask of the rows that carry a label.
+
+    Source rows are always labeled. A target row is unlabeled when its ``y`` is
+    ``-1`` (classification) or ``nan`` (regression).
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Labels with the unlabeled markers on target rows.
+    sample_domain : array-like of shape (n_samples,), default=None
+        Domains; ``None`` means every row is a source row.
+    regression : bool, default=None
+        Whether ``y`` holds regression targets; ``None`` infers it as
+        :func:`check_sample_domain` does.
+
+    Returns
+    -------
+    mask : ndarray of shape (n_samples,), dtype=bool
+
+    Examples
+    --------
+    >>> from sktransfer.utils import labeled_mask
+    >>> labeled_mask([0, -1, 1, -1], [1, 1, -1, -1])
+    array([ True,  True,  True, False])
+    """
+    y = np.asarray(y)
+    if sample_domain is None:
+        return np.ones(y.shape[0], dtype=bool)
+    sample_domain = np.asarray(sample_domain)
+    if regression is None:
+        regression = y.dtype.kind == "f" and bool(np.isnan(y).any())
+    return ~(_unlabeled_rows(y, regression) & (sample_domain < 0))
+
+
+def _check_features(X_source, X_target):
+    if X_source.ndim != X_target.ndim or X_source.shape[1:] != X_target.shape[1:]:
+        raise ValueError(
+            f"X_source has {_n_features(X_source)} features but X_target has "
+            f"{_n_features(X_target)}; both domains must share one feature space."
+        )
+
+
+def _n_features(X):
+    return X.shape[1] if X.ndim == 2 else "x".join(map(str, X.shape[1:]))
+
+
+def _as_array(X, name):
+    if sp.issparse(X):
+        return X
+    X = np.asarray(X)
+    if X.ndim < 2:
+        raise ValueError(
+            f"{name} must have one row per sample (2-d or more), got shape "
+            f"{X.shape}. Reshape a single feature with X.reshape(-1, 1)."
+        )
+    return X
+
+
+def source_target_merge(
+    X_source, y_source, X_target, y_target=None, *, source_domain=1, target_domain=-1
+):
+    """Pack source and target data into ``X, y, sample_domain``.
+
+    Parameters
+    ----------
+    X_source : array-like or sparse matrix of shape (n_source, n_features)
+        Source rows.
+    y_source : array-like of shape (n_source,) or None
+        Source labels. ``None`` is allowed only when ``y_target`` is ``None``
+        too, for transformers that need no labels.
+    X_target : array-like or sparse matrix of shape (n_target, n_features)
+        Target rows.
+    y_target : array-like of shape (n_target,), default=None
+        Target labels; use ``-1`` (classification) or ``nan`` (regression) for
+        unlabeled rows. ``None`` marks every target row unlabeled.
+    source_domain : int, default=1
+        Positive domain value given to the source rows.
+    target_domain : int, default=-1
+        Negative domain value given to the target rows.
+
+    Returns
+    -------
+    X : ndarray or sparse matrix of shape (n_source + n_target, n_features)
+        Source rows, then target rows.
+    y : ndarray of shape (n_source + n_target,) or None
+        Source labels, then target labels or unlabeled markers.
+    sample_domain : ndarray of shape (n_source + n_target,)
+        ``source_domain`` on source rows, ``target_domain`` on target rows.
+
+    See Also
+    --------
+    source_target_split : The inverse operation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer import source_target_merge
+    >>> X, y, sample_domain = source_target_merge(
+    ...     np.zeros((2, 3)), [0, 1], np.ones((2, 3)))
+    >>> y
+    array([ 0,  1, -1, -1])
+    >>> sample_domain
+    array([ 1,  1, -1, -1])
+    """
+    if not (isinstance(source_domain, numbers.Integral) and source_domain > 0):
+        raise ValueError(f"source_domain must be a positive int, got {source_domain!r}.")
+    if not (isinstance(target_domain, numbers.Integral) and target_domain < 0):
+        raise ValueError(f"target_domain must be a negative int, got {target_domain!r}.")
+    X_source = _as_array(X_source, "X_source")
+    X_target = _as_array(X_target, "X_target")
+    _check_features(X_source, X_target)
+    n_source, n_target = X_source.shape[0], X_target.shape[0]
+
+    if sp.issparse(X_source) or sp.issparse(X_target):
+        X = sp.vstack([sp.csr_matrix(X_source), sp.csr_matrix(X_target)], format="csr")
+    else:
+        X = np.concatenate([X_source, X_target])
+
+    if y_source is None:
+        if y_target is not None:
+            raise ValueError("y_target is given but y_source is None.")
+        y = None
+    else:
+        y_source = np.asarray(y_source)
+        if y_source.shape[0] != n_source:
+            raise ValueError(
+                f"y_source has {y_source.shape[0]} entries but X_source has "
+                f"{n_source} rows."
+            )
+        if y_target is None:
+            marker = np.nan if y_source.dtype.kind == "f" else UNLABELED
+            y_target = np.full(n_target, marker, dtype=y_source.dtype)
+        y_target = np.asarray(y_target)
+        if y_target.shape[0] != n_target:
+            raise ValueError(
+                f"y_target has {y_target.shape[0]} entries but X_target has "
+                f"{n_target} rows."
+            )
+        y = np.concatenate([y_source, y_target])
+
+    sample_domain = np.concatenate(
+        [
+            np.full(n_source, source_domain, dtype=np.int64),
+            np.full(n_target, target_domain, dtype=np.int64),
+        ]
+    )
+    return X, y, sample_domain
+
+
+def source_target_split(X, y=None, *, sample_domain):
+    """Split ``X`` (and ``y``) into source rows and target rows.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+        Data of all domains.
+    y : array-like of shape (n_samples,), default=None
+        Labels with unlabeled markers on target rows.
+    sample_domain : array-like of shape (n_samples,)
+        Domains: positive for source rows, negative for target rows.
+
+    Returns
+    -------
+    X_source, X_target : arrays or sparse matrices
+        Returned when ``y`` is None.
+    X_source, y_source, X_target, y_target : arrays
+        Returned when ``y`` is given; ``y_target`` keeps the unlabeled markers.
+
+    See Also
+    --------
+    source_target_merge : The inverse operation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer import source_target_split
+    >>> X = np.arange(8).reshape(4, 2)
+    >>> X_source, X_target = source_target_split(X, sample_domain=[1, 1, -1, -1])
+    >>> X_target
+    array([[4, 5],
+           [6, 7]])
+    """
+    sample_domain = check_sample_domain(sample_domain, X, y)
+    is_source = sample_domain > 0
+    if not sp.issparse(X):
+        X = np.asarray(X)
+    if y is None:
+        return X[is_source], X[~is_source]
+    y = np.asarray(y)
+    return X[is_source], y[is_source], X[~is_source], y[~is_source]
+
+
+def hide_target_labels(
+    y, sample_domain, *, n_labeled=0, per_class=False, random_state=None
+):
+    """Mark all but ``n_labeled`` target rows unlabeled.
+
+    Real data sets come with every label; this keeps a few target labels, as a
+    user with a small labeling budget would have, and replaces the others by
+    the unlabeled marker.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        True labels of every row.
+    sample_domain : array-like of shape (n_samples,)
+        Domains: positive for source rows, negative for target rows.
+    n_labeled : int, default=0
+        Number of target rows that keep their label, in each target domain;
+        per class when ``per_class=True``.
+    per_class : bool, default=False
+        Whether ``n_labeled`` counts rows per class (classification only).
+    random_state : int, RandomState instance or None, default=None
+        Chooses the rows that keep their label.
+
+    Returns
+    -------
+    y_masked : ndarray of shape (n_samples,)
+        ``y`` with ``-1`` (integer labels) or ``nan`` (float targets) on the
+        hidden target rows.
+
+    Examples
+    --------
+    >>> from sktransfer.utils import hide_target_labels
+    >>> hide_target_labels([0, 1, 0, 1, 1], [1, 1, -1, -1, -1], n_labeled=1,
+    ...                    random_state=0)
+    array([ 0,  1, -1,  1, -1])
+    """
+    y = np.asarray(y)
+    sample_domain = check_sample_domain(sample_domain, y.reshape(-1, 1))
+    if not isinstance(n_labeled, numbers.Integral) or n_labeled < 0:
+        raise ValueError(f"n_labeled must be a non-negative int, got {n_labeled!r}.")
+    rng = check_random_state(random_state)
+    regression = y.dtype.kind == "f"
+    if regression and per_class:
+        raise ValueError("per_class=True needs class labels, got float y.")
+    if not regression and y.dtype.kind not in "iu":
+        raise TypeError(
+            "hide_target_labels needs integer class labels (the unlabeled marker "
+            f"is {UNLABELED}); encode labels with LabelEncoder first."
+        )
+    keep = sample_domain > 0
+    for domain in np.unique(sample_domain[sample_domain < 0]):
+        rows = np.flatnonzero(sample_domain == domain)
+        groups = [rows[y[rows] == c] for c in np.unique(y[rows])] if per_class else [rows]
+        for group in groups:
+            chosen = rng.choice(group, size=min(n_labeled, group.size), replace=False)
+            keep[chosen] = True
+    y_masked = y.copy()
+    y_masked[~keep] = np.nan if regression else UNLABELED
+    return y_masked
+
+
+class DomainAwareMixin:
+    """Mixin for estimators that keep the domain contract.
+
+    It makes ``fit`` request ``sample_domain`` through metadata routing by
+    default, so that with ``sklearn.set_config(enable_metadata_routing=True)``
+    a :class:`~sklearn.pipeline.Pipeline` or
+    :class:`~sklearn.model_selection.GridSearchCV` passes it on without a
+    ``set_fit_request`` call. With routing off, the step-prefixed spelling
+    (``pipe.fit(X, y, step__sample_domain=sd)``) works as for any fit
+    parameter.
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> from sktransfer.utils import DomainAwareMixin
+    >>> class MyAdapter(DomainAwareMixin, BaseEstimator):
+    ...     def fit(self, X, y=None, *, sample_domain=None):
+    ...         return self
+    >>> MyAdapter().get_metadata_routing().fit.requests
+    {'sample_domain': True}
+    """
+
+    __metadata_request__fit = {"sample_domain": True}

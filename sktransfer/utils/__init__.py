@@ -1,0 +1,23 @@
+"""Helpers for the domain contract and for developers of estimators."""
+
+from .._domain import (
+    UNLABELED,
+    DomainAwareMixin,
+    check_sample_domain,
+    hide_target_labels,
+    labeled_mask,
+    source_target_merge,
+    source_target_split,
+)
+from .discovery import all_estimators
+
+__all__ = [
+    "UNLABELED",
+    "DomainAwareMixin",
+    "all_estimators",
+    "check_sample_domain",
+    "hide_target_labels",
+    "labeled_mask",
+    "source_target_merge",
+    "source_target_split",
+]

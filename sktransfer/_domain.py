@@ -472,7 +472,7 @@ def hide_target_labels(
     >>> from sktransfer.utils import hide_target_labels
     >>> hide_target_labels([0, 1, 0, 1, 1], [1, 1, -1, -1, -1], n_labeled=1,
     ...                    random_state=0)
-    array([ 0,  1, -1,  1, -1])
+    array([ 0,  1, -1, -1,  1])
     """
     y = np.asarray(y)
     sample_domain = check_sample_domain(sample_domain, y.reshape(-1, 1))

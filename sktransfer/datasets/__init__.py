@@ -1,0 +1,18 @@
+"""Synthetic domain shifts and loaders of real cross-domain data sets."""
+
+from ._amazon import fetch_amazon_reviews
+from ._base import get_data_home
+from ._mnist_digits import fetch_mnist_digits
+from ._office_caltech import fetch_office_caltech
+from ._synthetic import load_shifted_digits, make_domain_shift
+from ._vlcs import fetch_vlcs_mini
+
+__all__ = [
+    "fetch_amazon_reviews",
+    "fetch_mnist_digits",
+    "fetch_office_caltech",
+    "fetch_vlcs_mini",
+    "get_data_home",
+    "load_shifted_digits",
+    "make_domain_shift",
+]

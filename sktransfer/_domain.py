@@ -351,9 +351,13 @@ def source_target_merge(
     array([ 1,  1, -1, -1])
     """
     if not (isinstance(source_domain, numbers.Integral) and source_domain > 0):
-        raise ValueError(f"source_domain must be a positive int, got {source_domain!r}.")
+        raise ValueError(
+            f"source_domain must be a positive int, got {source_domain!r}."
+        )
     if not (isinstance(target_domain, numbers.Integral) and target_domain < 0):
-        raise ValueError(f"target_domain must be a negative int, got {target_domain!r}.")
+        raise ValueError(
+            f"target_domain must be a negative int, got {target_domain!r}."
+        )
     X_source = _as_array(X_source, "X_source")
     X_target = _as_array(X_target, "X_target")
     _check_features(X_source, X_target)
@@ -490,7 +494,9 @@ def hide_target_labels(
     keep = sample_domain > 0
     for domain in np.unique(sample_domain[sample_domain < 0]):
         rows = np.flatnonzero(sample_domain == domain)
-        groups = [rows[y[rows] == c] for c in np.unique(y[rows])] if per_class else [rows]
+        groups = (
+            [rows[y[rows] == c] for c in np.unique(y[rows])] if per_class else [rows]
+        )
         for group in groups:
             chosen = rng.choice(group, size=min(n_labeled, group.size), replace=False)
             keep[chosen] = True

@@ -22,8 +22,13 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import _num_samples
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.validation import (
+    _num_samples,
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
 __all__ = [
     "UNLABELED",
@@ -33,6 +38,7 @@ __all__ = [
     "labeled_mask",
     "source_target_merge",
     "source_target_split",
+    "validate_domain_data",
 ]
 
 #: Label that marks an unlabeled target row in classification.
@@ -243,6 +249,80 @@ def _check_classification_markers(y, is_source):
             f"{UNLABELED} is a real class, encode the labels so that it is not "
             f"{UNLABELED} (e.g. with sklearn.preprocessing.LabelEncoder)."
         )
+
+
+def validate_domain_data(
+    estimator, X, y=None, sample_domain=None, *, reset=True, **check_params
+):
+    """Validate ``X``, ``y`` and ``sample_domain`` together in ``fit``.
+
+    Runs :func:`sklearn.utils.validation.validate_data` on ``X`` (and ``y``
+    when given), which records ``n_features_in_`` and refuses NaN, then
+    :func:`check_sample_domain` with the estimator's name in its errors.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The estimator being fitted.
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+        Input rows of all domains.
+    y : array-like of shape (n_samples,), default=None
+        Labels with unlabeled markers on target rows.
+    sample_domain : array-like of shape (n_samples,), default=None
+        Domains; ``None`` means every row is a source row.
+    reset : bool, default=True
+        Passed to ``validate_data``.
+    **check_params : dict
+        Keyword arguments of :func:`check_sample_domain` (``require_target``,
+        ``regression``, ...) and of ``validate_data`` (``accept_sparse``,
+        ``dtype``, ...).
+
+    Returns
+    -------
+    X : ndarray or sparse matrix
+    y : ndarray or None
+    sample_domain : ndarray of shape (n_samples,), dtype=int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from sktransfer.utils import validate_domain_data
+    >>> X, y, sd = validate_domain_data(
+    ...     BaseEstimator(), np.ones((3, 2)), [0, 1, -1], [1, 1, -1])
+    >>> sd
+    array([ 1,  1, -1])
+    """
+    domain_params = {
+        key: check_params.pop(key)
+        for key in (
+            "regression",
+            "require_source",
+            "require_target",
+            "require_labeled_target",
+            "allow_multi_source",
+            "allow_multi_target",
+        )
+        if key in check_params
+    }
+    if y is None and get_tags(estimator).target_tags.required:
+        validate_data(estimator, X, y, reset=reset, **check_params)  # raises
+    X = validate_data(estimator, X, reset=reset, **check_params)
+    if y is not None:
+        # y is checked here rather than by validate_data, which refuses the nan
+        # that marks unlabeled target rows in regression.
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        if y.dtype.kind == "f" and np.isinf(y).any():
+            raise ValueError("Input y contains infinity.")
+    sample_domain = check_sample_domain(
+        sample_domain,
+        X,
+        y,
+        estimator_name=type(estimator).__name__,
+        **domain_params,
+    )
+    return X, y, sample_domain
 
 
 def labeled_mask(y, sample_domain=None, *, regression=None):

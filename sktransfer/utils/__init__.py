@@ -8,6 +8,7 @@ from .._domain import (
     labeled_mask,
     source_target_merge,
     source_target_split,
+    validate_domain_data,
 )
 from .discovery import all_estimators
 
@@ -20,4 +21,5 @@ __all__ = [
     "labeled_mask",
     "source_target_merge",
     "source_target_split",
+    "validate_domain_data",
 ]

@@ -1,0 +1,570 @@
+"""Run registered methods on the pairs of a data set and tabulate accuracy."""
+
+import csv
+import json
+import math
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
+
+from .._domain import UNLABELED, hide_target_labels
+from ._baselines import TunedLogisticRegression
+from ._registry import DATASETS, KINDS, METHODS
+
+__all__ = ["BenchmarkResult", "DataUnavailableError", "run_benchmark"]
+
+_FIELDS = (
+    "dataset",
+    "pair",
+    "method",
+    "kind",
+    "repeat",
+    "seed",
+    "accuracy",
+    "n_labeled_target",
+    "n_test",
+    "fit_time",
+    "predict_time",
+    "error",
+)
+
+
+class DataUnavailableError(OSError):
+    """The files of a real data set are missing and were not downloaded."""
+
+
+def _unknown(what, names, valid):
+    return ValueError(
+        f"unknown {what}: {', '.join(map(repr, names))}; "
+        f"choose from: {', '.join(valid)}"
+    )
+
+
+def resolve_names(dataset, pairs=None, methods=None):
+    """Check and complete the names of a run.
+
+    Parameters
+    ----------
+    dataset : str
+        A registered data set.
+    pairs : sequence of str or None, default=None
+        Pairs of the data set; ``None`` means all of them. ``"a:b"`` is read
+        as ``"a->b"``.
+    methods : sequence of str or None, default=None
+        Registered methods; ``None`` means all of them.
+
+    Returns
+    -------
+    dataset_spec : DatasetSpec
+    pairs : list of str
+    method_specs : list of MethodSpec
+        Baselines first, then the other kinds, each in registration order.
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown names and listing the valid ones.
+
+    Examples
+    --------
+    >>> from sktransfer.benchmark import resolve_names
+    >>> spec, pairs, methods = resolve_names("digits", ["blur"], ["pooled"])
+    >>> pairs, [m.name for m in methods]
+    (['blur'], ['pooled'])
+    """
+    if dataset not in DATASETS:
+        raise _unknown("data set", [dataset], DATASETS)
+    spec = DATASETS[dataset]
+    if pairs is None:
+        pairs = list(spec.pairs)
+    else:  # "books:kitchen" is read as "books->kitchen" (no shell quoting needed)
+        pairs = [
+            p.strip() if "->" in p else p.strip().replace(":", "->") for p in pairs
+        ]
+    bad = [p for p in pairs if p not in spec.pairs]
+    if bad or not pairs:
+        raise _unknown(f"pair of {dataset}", bad, spec.pairs)
+    names = list(METHODS) if methods is None else [m.strip() for m in methods]
+    bad = [m for m in names if m not in METHODS]
+    if bad or not names:
+        raise _unknown("method", bad, METHODS)
+    names = list(dict.fromkeys(names))
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    specs = sorted(
+        (METHODS[m] for m in names), key=lambda s: order.get(s.kind, len(KINDS))
+    )
+    return spec, list(dict.fromkeys(pairs)), specs
+
+
+def _load_pair(spec, pair, *, data_home, download_if_missing, random_state):
+    try:
+        X, y, sample_domain = spec.load(
+            pair,
+            data_home=data_home,
+            download_if_missing=download_if_missing,
+            random_state=random_state,
+        )
+    except OSError as exc:
+        message = str(exc) or type(exc).__name__
+        if "SKTRANSFER_DATA" not in message:
+            message += (
+                " Point the environment variable SKTRANSFER_DATA (or --data-home)"
+                " to a folder holding the data set."
+            )
+        raise DataUnavailableError(
+            f"cannot load {spec.name} pair {pair!r}: {message}"
+        ) from exc
+    y = LabelEncoder().fit_transform(np.asarray(y)).astype(np.int64)
+    sample_domain = np.asarray(sample_domain, dtype=np.int64)
+    if spec.preprocess is not None:
+        X = spec.preprocess(X, sample_domain)
+    return X, y, sample_domain
+
+
+def _run_one(
+    X,
+    y,
+    sample_domain,
+    *,
+    pair,
+    repeat,
+    seed,
+    method,
+    base_estimator,
+    n_target_labels,
+    per_class,
+    dataset,
+    error_score,
+):
+    y_masked = hide_target_labels(
+        y,
+        sample_domain,
+        n_labeled=n_target_labels,
+        per_class=per_class,
+        random_state=seed,
+    )
+    test = (sample_domain < 0) & (y_masked == UNLABELED)
+    record = {
+        "dataset": dataset,
+        "pair": pair,
+        "method": method.name,
+        "kind": method.kind,
+        "repeat": repeat,
+        "seed": int(seed),
+        "accuracy": math.nan,
+        "n_labeled_target": int(((sample_domain < 0) & ~test).sum()),
+        "n_test": int(test.sum()),
+        "fit_time": math.nan,
+        "predict_time": math.nan,
+        "error": "",
+    }
+    if not test.any():
+        raise ValueError(
+            f"{dataset} {pair}: no target row left to score with "
+            f"n_target_labels={n_target_labels}; use fewer target labels."
+        )
+    base = clone(base_estimator)
+    if "random_state" in base.get_params():
+        base.set_params(random_state=int(seed))
+    try:
+        model = method.make(base, random_state=int(seed))
+        start = time.perf_counter()
+        model.fit(X, y_masked, sample_domain=sample_domain)
+        record["fit_time"] = time.perf_counter() - start
+        rows = np.flatnonzero(test)
+        start = time.perf_counter()
+        y_pred = np.asarray(model.predict(X[rows]))
+        record["predict_time"] = time.perf_counter() - start
+        record["accuracy"] = float(np.mean(y_pred == y[rows]))
+    except Exception as exc:
+        if error_score == "raise":
+            raise
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        record["accuracy"] = float(error_score)
+    return record
+
+
+def run_benchmark(
+    dataset="digits",
+    *,
+    pairs=None,
+    methods=None,
+    n_target_labels=None,
+    n_repeats=3,
+    random_state=0,
+    base_estimator=None,
+    data_home=None,
+    download_if_missing=False,
+    error_score="raise",
+    n_jobs=None,
+    progress=False,
+):
+    """Run methods on the pairs of a data set and score target accuracy.
+
+    For each pair and each repeat, all but ``n_target_labels`` target labels
+    are hidden (a new random draw per repeat), each method is fitted on all
+    rows (source rows, labeled and unlabeled target rows; baselines use only
+    the rows they need) and scored by its accuracy on the target rows whose
+    labels were hidden. Every method of a repeat sees the same draw.
+
+    Parameters
+    ----------
+    dataset : str, default="digits"
+        A registered data set (see :data:`DATASETS`).
+    pairs : sequence of str, default=None
+        Pairs to run, e.g. ``["books->kitchen"]`` (or ``"books:kitchen"``);
+        ``None`` means all pairs of the data set.
+    methods : sequence of str, default=None
+        Registered methods to run (see :data:`METHODS`); ``None`` means all.
+    n_target_labels : int, default=None
+        Target rows that keep their label (per class when the data set says
+        so); ``None`` means the data set's default.
+    n_repeats : int, default=3
+        Random draws of the labeled target rows.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the draws and the methods (one seed per repeat); an int also
+        seeds the data of generated and subsampled data sets (digits split,
+        synthetic shifts, MNIST subsample), the same for every repeat.
+    base_estimator : classifier, default=None
+        The plain estimator of the baselines and of the methods that adapt
+        one; ``None`` means :class:`TunedLogisticRegression`.
+    data_home : str or path, default=None
+        Folder of the real data sets; ``None`` means the loaders' default
+        (``SKTRANSFER_DATA``).
+    download_if_missing : bool, default=False
+        Whether loaders may download missing files.
+    error_score : "raise" or float, default="raise"
+        What a failing method scores; with a number the error is kept in the
+        record's ``"error"`` field and the run goes on.
+    n_jobs : int, default=None
+        Fits run in parallel (joblib); ``None`` means one at a time. Each fit
+        uses one BLAS/OpenMP thread.
+    progress : bool, default=False
+        Show a tqdm progress bar on stderr.
+
+    Returns
+    -------
+    result : BenchmarkResult
+        One record per pair, repeat and method.
+
+    Raises
+    ------
+    DataUnavailableError
+        When the files of a real data set are missing.
+
+    Examples
+    --------
+    >>> from sktransfer.benchmark import run_benchmark
+    >>> result = run_benchmark("digits", pairs=["blur"], methods=["target_only"],
+    ...                        n_repeats=1)
+    >>> [(r["pair"], r["method"]) for r in result.records]
+    [('blur', 'target_only')]
+    >>> 0 <= result.mean_accuracy("target_only") <= 1
+    True
+    """
+    from tqdm.auto import tqdm
+
+    spec, pairs, specs = resolve_names(dataset, pairs, methods)
+    if n_target_labels is None:
+        n_target_labels = spec.n_target_labels
+    if int(n_repeats) < 1:
+        raise ValueError(f"n_repeats must be >= 1, got {n_repeats}.")
+    if error_score != "raise" and not isinstance(error_score, int | float):
+        raise ValueError(f"error_score must be 'raise' or a number, got {error_score}")
+    seeds = check_random_state(random_state).randint(
+        np.iinfo(np.int32).max, size=int(n_repeats)
+    )
+    data_seed = random_state if isinstance(random_state, int | np.integer) else 0
+    if base_estimator is None:
+        base_estimator = TunedLogisticRegression()
+
+    records = []
+    bar = tqdm(
+        total=len(pairs) * len(seeds) * len(specs),
+        desc=f"{dataset}",
+        unit="fit",
+        file=sys.stderr,
+        disable=not progress,
+        dynamic_ncols=True,
+    )
+    # Fits are small: BLAS/OpenMP threads cost more than they bring (and
+    # oversubscribe the cores with n_jobs); parallelism comes from n_jobs.
+    with bar, warnings.catch_warnings(), threadpool_limits(limits=1):
+        if error_score != "raise":
+            warnings.simplefilter("ignore", category=UserWarning)
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        for pair in pairs:
+            bar.set_postfix_str(f"loading {pair}")
+            X, y, sample_domain = _load_pair(
+                spec,
+                pair,
+                data_home=data_home,
+                download_if_missing=download_if_missing,
+                random_state=data_seed,
+            )
+            bar.set_postfix_str(pair)
+            jobs = (
+                delayed(_run_one)(
+                    X,
+                    y,
+                    sample_domain,
+                    pair=pair,
+                    repeat=repeat,
+                    seed=seed,
+                    method=method,
+                    base_estimator=base_estimator,
+                    n_target_labels=int(n_target_labels),
+                    per_class=spec.per_class,
+                    dataset=dataset,
+                    error_score=error_score,
+                )
+                for repeat, seed in enumerate(seeds)
+                for method in specs
+            )
+            for record in parallel(jobs):
+                records.append(record)
+                bar.update()
+    rank = {(m.name): i for i, m in enumerate(specs)}
+    records.sort(key=lambda r: (pairs.index(r["pair"]), r["repeat"], rank[r["method"]]))
+    config = {
+        "dataset": dataset,
+        "pairs": pairs,
+        "methods": [m.name for m in specs],
+        "n_target_labels": int(n_target_labels),
+        "per_class": spec.per_class,
+        "n_repeats": int(n_repeats),
+        "random_state": random_state if isinstance(random_state, int) else None,
+        "preprocessing": spec.preprocessing,
+        "base_estimator": repr(base_estimator),
+    }
+    return BenchmarkResult(records, config)
+
+
+def _mean_std(values):
+    values = np.asarray(values, dtype=float)
+    if values.size == 0 or np.isnan(values).any():
+        return math.nan, math.nan
+    return float(values.mean()), float(values.std())
+
+
+class BenchmarkResult:
+    """Records of a benchmark run, with the tables made from them.
+
+    Parameters
+    ----------
+    records : list of dict
+        One record per pair, repeat and method, with the keys ``dataset``,
+        ``pair``, ``method``, ``kind``, ``repeat``, ``seed``, ``accuracy``,
+        ``n_labeled_target``, ``n_test``, ``fit_time``, ``predict_time`` and
+        ``error`` (empty unless the method failed).
+    config : dict
+        The settings of the run.
+
+    Examples
+    --------
+    >>> from sktransfer.benchmark import BenchmarkResult
+    >>> records = [
+    ...     {"pair": "a->b", "method": "m", "repeat": r, "accuracy": acc,
+    ...      "fit_time": 0.1, "error": ""}
+    ...     for r, acc in enumerate([0.8, 0.9])]
+    >>> result = BenchmarkResult(records, {"dataset": "toy"})
+    >>> round(result.mean_accuracy("m"), 2)
+    0.85
+    """
+
+    def __init__(self, records, config):
+        self.records = list(records)
+        self.config = dict(config)
+
+    @property
+    def pairs(self):
+        """Pairs in the order of the run."""
+        return list(dict.fromkeys(r["pair"] for r in self.records))
+
+    @property
+    def methods(self):
+        """Methods in the order of the table."""
+        return list(dict.fromkeys(r["method"] for r in self.records))
+
+    def _accuracies(self, method, pair=None):
+        """Accuracy per repeat: of one pair, or averaged over the pairs."""
+        by_repeat = {}
+        for r in self.records:
+            if r["method"] == method and (pair is None or r["pair"] == pair):
+                by_repeat.setdefault(r["repeat"], []).append(r["accuracy"])
+        return [float(np.mean(v)) for _, v in sorted(by_repeat.items())]
+
+    def mean_accuracy(self, method, pair=None):
+        """Mean target accuracy of a method, over repeats (and pairs).
+
+        Parameters
+        ----------
+        method : str
+            A method of the run.
+        pair : str, default=None
+            One pair; ``None`` means the mean over all pairs.
+
+        Returns
+        -------
+        accuracy : float
+            ``nan`` when a fit failed.
+        """
+        return _mean_std(self._accuracies(method, pair))[0]
+
+    def summary(self):
+        """Mean and standard deviation of accuracy per pair and method.
+
+        The row of pair ``"mean"`` averages over pairs; its standard deviation
+        is over repeats of the pair-averaged accuracy.
+
+        Returns
+        -------
+        rows : list of dict
+            Keys ``pair``, ``method``, ``accuracy_mean``, ``accuracy_std``,
+            ``fit_time`` (mean seconds per fit) and ``n_failed``.
+        """
+        rows = []
+        for pair in [*self.pairs, None]:
+            for method in self.methods:
+                mine = [
+                    r
+                    for r in self.records
+                    if r["method"] == method and (pair is None or r["pair"] == pair)
+                ]
+                mean, std = _mean_std(self._accuracies(method, pair))
+                times = [r["fit_time"] for r in mine if not math.isnan(r["fit_time"])]
+                rows.append(
+                    {
+                        "pair": "mean" if pair is None else pair,
+                        "method": method,
+                        "accuracy_mean": mean,
+                        "accuracy_std": std,
+                        "fit_time": float(np.mean(times)) if times else math.nan,
+                        "n_failed": sum(bool(r["error"]) for r in mine),
+                    }
+                )
+        return rows
+
+    def errors(self):
+        """The distinct errors of failed fits.
+
+        Returns
+        -------
+        errors : list of str
+            ``"method on pair: error"`` lines.
+        """
+        lines = [
+            f"{r['method']} on {r['pair']}: {r['error']}"
+            for r in self.records
+            if r["error"]
+        ]
+        return list(dict.fromkeys(lines))
+
+    def format_table(self):
+        """The accuracy table as text.
+
+        Returns
+        -------
+        table : str
+            One row per pair and a last row with the mean over pairs; one
+            column per method; cells ``mean ± std`` over repeats; a last line
+            with the mean fit time per method.
+        """
+        summary = {(row["pair"], row["method"]): row for row in self.summary()}
+
+        def cell(row):
+            if row["n_failed"]:
+                return "failed"
+            return f"{row['accuracy_mean']:.3f} ± {row['accuracy_std']:.3f}"
+
+        header = ["pair", *self.methods]
+        body = [
+            [pair] + [cell(summary[pair, m]) for m in self.methods]
+            for pair in [*self.pairs, "mean"]
+        ]
+        times = ["fit time (s)"] + [
+            f"{summary['mean', m]['fit_time']:.2f}" for m in self.methods
+        ]
+        widths = [
+            max(len(line[i]) for line in [header, *body, times])
+            for i in range(len(header))
+        ]
+
+        def fmt(line):
+            first = line[0].ljust(widths[0])
+            rest = [text.rjust(width) for text, width in zip(line[1:], widths[1:])]
+            return "  ".join([first, *rest]).rstrip()
+
+        rule = "-" * len(fmt(header))
+        lines = [fmt(header), rule, *map(fmt, body[:-1]), rule, fmt(body[-1])]
+        lines.append(fmt(times))
+        cfg = self.config
+        if "n_target_labels" in cfg:
+            per = " per class" if cfg.get("per_class") else ""
+            title = (
+                f"{cfg['dataset']}: target accuracy on the unlabeled target rows, "
+                f"mean ± std over {cfg['n_repeats']} repeat(s); "
+                f"{cfg['n_target_labels']} labeled target row(s){per}"
+            )
+            lines.insert(0, title)
+        return "\n".join(lines)
+
+    def to_json(self, path):
+        """Write the config, records and summary to a JSON file.
+
+        Parameters
+        ----------
+        path : str or path
+            File to write; ``nan`` is written as ``null``.
+        """
+
+        def clean(value):
+            if isinstance(value, float) and math.isnan(value):
+                return None
+            if isinstance(value, np.generic):
+                return value.item()
+            return value
+
+        payload = {
+            "config": self.config,
+            "records": [{k: clean(v) for k, v in r.items()} for r in self.records],
+            "summary": [{k: clean(v) for k, v in r.items()} for r in self.summary()],
+        }
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(payload, file, indent=2, default=str)
+            file.write("\n")
+
+    def to_csv(self, path):
+        """Write one CSV line per pair, repeat and method.
+
+        Parameters
+        ----------
+        path : str or path
+            File to write.
+        """
+        fields = [f for f in _FIELDS if any(f in r for r in self.records)]
+        with open(path, "w", newline="", encoding="utf-8") as file:
+            writer = csv.DictWriter(file, fieldnames=fields, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(self.records)
+
+    def save(self, path):
+        """Write the results as JSON (``.json``) or CSV (any other suffix).
+
+        Parameters
+        ----------
+        path : str or path
+            File to write.
+        """
+        if os.fspath(path).lower().endswith(".json"):
+            self.to_json(path)
+        else:
+            self.to_csv(path)

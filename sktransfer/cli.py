@@ -1,0 +1,230 @@
+"""Command line interface: ``sktransfer benchmark``.
+
+Examples
+--------
+Run the baselines (and every registered method) on the default data set,
+scikit-learn's digits with shifted target halves (no download)::
+
+    sktransfer benchmark
+    sktransfer benchmark --list
+    sktransfer benchmark --dataset amazon --pairs "books->kitchen,dvd->books" \\
+        --methods source_only,pooled --n-repeats 5 --output amazon.csv
+
+``python -m sktransfer benchmark ...`` does the same.
+"""
+
+import argparse
+import sys
+
+from . import __version__
+
+__all__ = ["main"]
+
+_EPILOG = """\
+protocol: for each pair and repeat, all but --n-target-labels target labels
+are hidden; every method is fitted on the source rows, the labeled target rows
+and the unlabeled target rows, and scored by its accuracy on the target rows
+whose labels were hidden. Real data sets are read from --data-home or the
+folder named by the environment variable SKTRANSFER_DATA.
+"""
+
+
+def _comma_list(text):
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected a comma-separated list of names")
+    return items
+
+
+def _non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _build_parser():
+    parser = argparse.ArgumentParser(
+        prog="sktransfer",
+        description="Transfer learning as scikit-learn estimators.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    bench = commands.add_parser(
+        "benchmark",
+        help="compare transfer methods with strong baselines on a data set",
+        description=(
+            "Run registered methods on the source -> target pairs of a data "
+            "set and print a table of target accuracy (mean ± std over "
+            "repeats, per pair and over pairs)."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bench.add_argument(
+        "--list",
+        action="store_true",
+        help="list the data sets (with their pairs) and the methods, then exit",
+    )
+    bench.add_argument(
+        "--dataset", default="digits", help="data set to run (default: digits)"
+    )
+    bench.add_argument(
+        "--pairs",
+        type=_comma_list,
+        help="comma-separated pairs, e.g. 'books->kitchen,dvd->books' (quote "
+        "'->' in a shell) or books:kitchen,dvd:books (default: all pairs)",
+    )
+    bench.add_argument(
+        "--methods",
+        type=_comma_list,
+        help="comma-separated methods (default: all registered methods)",
+    )
+    bench.add_argument(
+        "--n-target-labels",
+        type=_non_negative_int,
+        help="target rows that keep their label, per class for the data sets "
+        "that count per class (default: set by the data set)",
+    )
+    bench.add_argument(
+        "--n-repeats",
+        type=_positive_int,
+        default=3,
+        help="random draws of the labeled target rows (default: 3)",
+    )
+    bench.add_argument(
+        "--random-state", type=int, default=0, help="seed of the run (default: 0)"
+    )
+    bench.add_argument(
+        "--n-jobs", type=int, default=None, help="fits run in parallel (joblib)"
+    )
+    bench.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (it is shown on stderr only when stderr is a terminal)",
+    )
+    bench.add_argument(
+        "--output",
+        metavar="FILE",
+        help="also write the results: JSON for a .json file, else CSV",
+    )
+    bench.add_argument(
+        "--data-home",
+        metavar="DIR",
+        help="folder of the real data sets (default: $SKTRANSFER_DATA, else "
+        "~/sktransfer_data)",
+    )
+    bench.add_argument(
+        "--download",
+        action="store_true",
+        help="let loaders download missing files (default: fail with a clear message)",
+    )
+    bench.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="record a failing method as 'failed' and go on (default: stop)",
+    )
+    return parser, bench
+
+
+def _format_listing():
+    from .benchmark import DATASETS, METHODS
+
+    lines = ["Data sets (--dataset):"]
+    for spec in DATASETS.values():
+        per = " per class" if spec.per_class else ""
+        files = "reads files from SKTRANSFER_DATA" if spec.needs_files else "no files"
+        lines += [
+            f"  {spec.name}: {spec.description}",
+            f"      pairs: {', '.join(spec.pairs)}",
+            f"      preprocessing: {spec.preprocessing}",
+            f"      default labeled target rows: {spec.n_target_labels}{per}; {files}",
+        ]
+    lines.append("Methods (--methods):")
+    width = max(len(name) for name in METHODS)
+    for spec in METHODS.values():
+        lines.append(
+            f"  {spec.name.ljust(width)}  [{spec.kind}] {spec.description}".rstrip()
+        )
+    return "\n".join(lines)
+
+
+def _benchmark(args, parser):
+    from .benchmark import DataUnavailableError, resolve_names, run_benchmark
+
+    if args.list:
+        print(_format_listing())
+        return 0
+    try:
+        resolve_names(args.dataset, args.pairs, args.methods)
+    except ValueError as exc:
+        parser.error(str(exc))
+    progress = not args.no_progress and sys.stderr.isatty()
+    try:
+        result = run_benchmark(
+            args.dataset,
+            pairs=args.pairs,
+            methods=args.methods,
+            n_target_labels=args.n_target_labels,
+            n_repeats=args.n_repeats,
+            random_state=args.random_state,
+            data_home=args.data_home,
+            download_if_missing=args.download,
+            error_score=float("nan") if args.keep_going else "raise",
+            n_jobs=args.n_jobs,
+            progress=progress,
+        )
+    except DataUnavailableError as exc:
+        hint = "on the command line: --data-home DIR, or --download to fetch them"
+        parser.exit(2, f"{parser.prog}: error: {exc}\n({hint})\n")
+    print(result.format_table())
+    errors = result.errors()
+    if errors:
+        print("\nFailed fits:", *(f"  {line}" for line in errors), sep="\n")
+    if args.output:
+        result.save(args.output)
+        print(f"\nResults written to {args.output}")
+    return 0
+
+
+def main(argv=None):
+    """Run the ``sktransfer`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments after the program name; ``None`` means ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        0 on success. Errors exit through :class:`SystemExit`: status 2 for
+        bad arguments (unknown data set, pair or method names are listed with
+        the valid ones) and for a real data set whose files are missing.
+
+    Examples
+    --------
+    >>> from sktransfer.cli import main
+    >>> main(["benchmark", "--list"])  # doctest: +ELLIPSIS
+    Data sets (--dataset):
+      digits: ...
+    >>> main(["benchmark", "--pairs", "blur", "--methods", "target_only",
+    ...       "--n-repeats", "1", "--no-progress"])  # doctest: +ELLIPSIS
+    digits: target accuracy ...
+    pair    target_only
+    ...
+    0
+    """
+    parser, bench = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "benchmark":
+        return _benchmark(args, bench)
+    parser.error(f"unknown command {args.command!r}")  # pragma: no cover

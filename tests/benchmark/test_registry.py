@@ -1,0 +1,187 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+
+from sktransfer.benchmark import (
+    DATASETS,
+    METHODS,
+    BaselineClassifier,
+    DatasetSpec,
+    MethodSpec,
+    TransformedClassifier,
+    TunedLogisticRegression,
+    register_dataset,
+    register_method,
+)
+
+
+class RecordingClassifier(ClassifierMixin, BaseEstimator):
+    """Remembers the rows it was fitted on."""
+
+    def fit(self, X, y):
+        self.X_fit_, self.y_fit_ = np.asarray(X), np.asarray(y)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(X.shape[0], self.classes_[0])
+
+
+X = np.arange(12.0).reshape(6, 2)
+Y = np.array([0, 1, 0, 1, -1, -1])
+SD = np.array([1, 1, -1, -1, -1, -1])
+
+
+def test_baselines_are_registered_first_with_their_kind():
+    assert list(METHODS)[:3] == ["source_only", "target_only", "pooled"]
+    assert {METHODS[m].kind for m in ["source_only", "target_only", "pooled"]} == {
+        "baseline"
+    }
+    for name in ["digits", "office_caltech", "amazon", "mnist_digits", "synthetic"]:
+        assert name in DATASETS
+    assert len(DATASETS["amazon"].pairs) == len(DATASETS["office_caltech"].pairs) == 12
+
+
+@pytest.mark.parametrize(
+    "name, rows",
+    [("source_only", [0, 1]), ("target_only", [2, 3]), ("pooled", [0, 1, 2, 3])],
+)
+def test_baselines_fit_on_their_rows(name, rows):
+    model = METHODS[name].make(RecordingClassifier(), random_state=0)
+    model.fit(X, Y, sample_domain=SD)
+    np.testing.assert_array_equal(model.estimator_.X_fit_, X[rows])
+    assert -1 not in model.estimator_.y_fit_
+
+
+def test_make_clones_the_base_estimator():
+    base = RecordingClassifier()
+    METHODS["pooled"].make(base).fit(X, Y, sample_domain=SD)
+    assert not hasattr(base, "X_fit_")
+
+
+def test_target_only_predicts_with_missing_classes():
+    y = np.array([0, 1, 2, 2, -1, -1])  # target labels only show class 2
+    model = BaselineClassifier(rows="target").fit(X, y, sample_domain=SD)
+    assert model.classes_.tolist() == [2]
+    assert model.predict(X).tolist() == [2] * 6
+
+
+def test_baseline_without_rows_raises():
+    with pytest.raises(ValueError, match="has no rows"):
+        BaselineClassifier(rows="target").fit(
+            X, [0, 1, -1, -1, -1, -1], sample_domain=SD
+        )
+    with pytest.raises(ValueError, match="rows must be one of"):
+        BaselineClassifier(rows="all").fit(X, Y, sample_domain=SD)
+
+
+def test_tuned_logistic_regression_cross_validates_only_with_enough_rows():
+    rng = np.random.RandomState(0)
+    Xr = rng.normal(size=(40, 3))
+    y = (Xr[:, 0] > 0).astype(int)
+    tuned = TunedLogisticRegression(Cs=[0.01, 100.0], C=7.0, random_state=0)
+    tuned.fit(Xr, y)
+    assert tuned.C_ in (0.01, 100.0)
+    tuned.fit(Xr[[0, 1, 2, 3]], [0, 0, 1, 1])  # two rows per class < cv=3
+    assert tuned.C_ == 7.0
+    tuned.fit(sp.csr_matrix(Xr), y)  # sparse input
+    assert tuned.score(sp.csr_matrix(Xr), y) > 0.8
+    tuned.fit(Xr[:3], [4, 4, 4])  # a single class
+    assert tuned.predict(Xr).tolist() == [4] * 40
+
+
+def test_register_method_function_and_decorator():
+    try:
+        spec = register_method("toy_fn", lambda base, rs: base, kind="instance")
+        assert isinstance(spec, MethodSpec) and METHODS["toy_fn"] is spec
+
+        @register_method("toy_deco", kind="feature", description="d")
+        def build(base, random_state):
+            return base
+
+        assert callable(build) and METHODS["toy_deco"].build is build
+        with pytest.raises(ValueError, match="already registered"):
+            register_method("toy_fn", lambda base, rs: base)
+        register_method("toy_fn", lambda base, rs: None, replace=True)
+        assert METHODS["toy_fn"].make(None) is None
+        with pytest.raises(ValueError, match="kind must be one of"):
+            register_method("toy_bad", lambda b, r: b, kind="magic")
+        with pytest.raises(TypeError, match="module:Class"):
+            register_method("toy_bad", "not a path")
+    finally:
+        for name in ["toy_fn", "toy_deco", "toy_bad"]:
+            METHODS.pop(name, None)
+    assert "toy_bad" not in METHODS
+
+
+def test_method_from_class_path_gets_estimator_and_random_state():
+    spec = MethodSpec(
+        "bag", "sklearn.ensemble:BaggingClassifier", params={"n_estimators": 3}
+    )
+    model = spec.make(LogisticRegression(), random_state=5)
+    assert type(model).__name__ == "BaggingClassifier"
+    assert model.n_estimators == 3 and model.random_state == 5
+    assert isinstance(model.estimator, LogisticRegression)
+
+
+def test_method_from_transformer_path_is_wrapped():
+    spec = MethodSpec("pca", "sklearn.decomposition:PCA", params={"n_components": 1})
+    model = spec.make(RecordingClassifier(), random_state=0)
+    assert isinstance(model, TransformedClassifier)
+    model.fit(X, Y, sample_domain=SD)
+    # the mapping sees every row, the classifier only the four labeled rows
+    assert model.transformer_.n_samples_ == 6
+    assert model.estimator_.X_fit_.shape == (4, 1)
+    assert model.predict(X).shape == (6,)
+
+
+def test_transformed_classifier_passes_sample_domain_when_accepted():
+    seen = {}
+
+    class DomainScaler(BaseEstimator):
+        def fit(self, X, y=None, *, sample_domain=None):
+            seen["sample_domain"] = sample_domain
+            return self
+
+        def transform(self, X):
+            return X
+
+    TransformedClassifier(DomainScaler(), DummyClassifier()).fit(X, Y, sample_domain=SD)
+    np.testing.assert_array_equal(seen["sample_domain"], SD)
+
+
+def test_register_dataset():
+    def load(pair, **kwargs):
+        return X, Y, SD
+
+    try:
+        spec = register_dataset(DatasetSpec("toy_ds", ("a->b",), load))
+        assert DATASETS["toy_ds"] is spec
+        with pytest.raises(ValueError, match="already registered"):
+            register_dataset(DatasetSpec("toy_ds", ("a->b",), load))
+        with pytest.raises(TypeError, match="DatasetSpec"):
+            register_dataset({"name": "x"})
+    finally:
+        DATASETS.pop("toy_ds", None)
+
+
+def test_office_caltech_preprocessing_normalises_then_zscores():
+    rng = np.random.RandomState(0)
+    counts = rng.poisson(3.0, size=(20, 5)).astype(float) + 1
+    out = DATASETS["office_caltech"].preprocess(counts * 7, np.ones(20, int))
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=0), 1)
+    # scaling a row does not change it: rows were divided by their sum first
+    same = DATASETS["office_caltech"].preprocess(counts, np.ones(20, int))
+    np.testing.assert_allclose(out, same)
+
+
+def test_amazon_preprocessing_keeps_sparse_unit_rows():
+    counts = sp.csr_matrix(np.array([[0, 3, 1], [2, 0, 0]], dtype=float))
+    out = DATASETS["amazon"].preprocess(counts, np.array([1, -1]))
+    assert sp.issparse(out)
+    np.testing.assert_allclose(np.sqrt(out.multiply(out).sum(axis=1)), 1)
+    assert counts[0, 1] == 3  # input untouched

@@ -1,0 +1,173 @@
+import json
+import math
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from sktransfer.benchmark import (
+    DatasetSpec,
+    DataUnavailableError,
+    register_dataset,
+    register_method,
+    resolve_names,
+    run_benchmark,
+)
+
+BASELINES = ["source_only", "target_only", "pooled"]
+
+
+class Spy(ClassifierMixin, BaseEstimator):
+    """Predicts class 0 and logs what ``fit`` received."""
+
+    log = []
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_domain=None):
+        Spy.log.append((self.random_state, np.asarray(y).copy(), sample_domain))
+        self.classes_ = np.unique(y[y >= 0])
+        return self
+
+    def predict(self, X):
+        return np.zeros(X.shape[0], dtype=int)
+
+
+@pytest.fixture
+def spy(registry):
+    Spy.log = []
+    register_method("spy", lambda base, rs: Spy(random_state=rs), kind="other")
+    return Spy
+
+
+def test_records_cover_every_pair_repeat_and_method(registry):
+    result = run_benchmark("toy", n_repeats=2, random_state=0)
+    assert len(result.records) == 2 * 2 * 3
+    assert result.pairs == ["near", "far"]
+    assert result.methods == BASELINES
+    for record in result.records:
+        assert 0 <= record["accuracy"] <= 1
+        assert record["n_labeled_target"] == 6  # 2 per class, 3 classes
+        assert record["n_test"] == 150 - 6
+        assert record["error"] == ""
+    # a far shift hurts the source-only model, not the target-only one
+    assert result.mean_accuracy("source_only", "far") < 0.7
+    assert result.mean_accuracy("target_only", "far") > 0.8
+    assert result.mean_accuracy("source_only", "near") > 0.8
+
+
+def test_methods_get_all_rows_and_share_the_draw_of_a_repeat(spy):
+    run_benchmark("toy", pairs=["near"], n_repeats=2, random_state=3)
+    assert len(spy.log) == 2
+    (seed0, y0, sd0), (seed1, y1, sd1) = spy.log
+    assert seed0 != seed1
+    assert (sd0 < 0).sum() == 150 and (sd0 > 0).sum() == 150
+    # unlabeled target rows arrive with the -1 marker, 2 labels per class kept
+    assert ((y0 == -1) & (sd0 < 0)).sum() == 144
+    assert not (y0[sd0 > 0] == -1).any()
+    assert not np.array_equal(y0, y1)  # a new draw per repeat
+
+
+def test_same_seed_same_results_other_seed_other_draws(registry):
+    def accuracies(seed):
+        result = run_benchmark("toy", methods=["target_only"], random_state=seed)
+        return [r["accuracy"] for r in result.records]
+
+    assert accuracies(1) == accuracies(1)
+    assert accuracies(1) != accuracies(2)
+
+
+def test_parallel_run_gives_the_same_records(registry):
+    kwargs = dict(pairs=["far"], methods=["pooled", "target_only"], n_repeats=2)
+    sequential = run_benchmark("toy", **kwargs)
+    parallel = run_benchmark("toy", n_jobs=2, **kwargs)
+    key = [
+        (r["pair"], r["repeat"], r["method"], r["accuracy"]) for r in sequential.records
+    ]
+    assert key == [
+        (r["pair"], r["repeat"], r["method"], r["accuracy"]) for r in parallel.records
+    ]
+
+
+def test_a_failing_method_is_recorded_or_raised(registry):
+    @register_method("broken")
+    def build(base, random_state):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        run_benchmark("toy", pairs=["near"], methods=["broken"], n_repeats=1)
+    result = run_benchmark(
+        "toy",
+        pairs=["near"],
+        methods=["pooled", "broken"],
+        n_repeats=1,
+        error_score=np.nan,
+    )
+    assert math.isnan(result.mean_accuracy("broken"))
+    assert result.errors() == ["broken on near: RuntimeError: boom"]
+    table = result.format_table()
+    assert "failed" in table.splitlines()[-2]  # the mean row
+    assert not math.isnan(result.mean_accuracy("pooled"))
+
+
+def test_missing_files_raise_data_unavailable(registry):
+    def load(pair, **kwargs):
+        raise FileNotFoundError("Data file not found: /nowhere/x.mat")
+
+    register_dataset(DatasetSpec("ghost", ("a->b",), load, needs_files=True))
+    with pytest.raises(DataUnavailableError, match="SKTRANSFER_DATA"):
+        run_benchmark("ghost")
+
+
+def test_unknown_names_list_the_valid_ones(registry):
+    with pytest.raises(ValueError, match="choose from: digits, .*toy"):
+        resolve_names("nope")
+    with pytest.raises(ValueError, match="choose from: near, far"):
+        resolve_names("toy", ["near", "middle"])
+    with pytest.raises(ValueError, match="'magic'.*source_only, target_only, pooled"):
+        resolve_names("toy", None, ["pooled", "magic"])
+    register_method("toy_instance", lambda base, rs: base, kind="instance")
+    names = ["toy_instance", "pooled", "source_only"]
+    _, _, methods = resolve_names("toy", ["near"], names)
+    # baselines first, then the user's order
+    assert [m.name for m in methods] == ["pooled", "source_only", "toy_instance"]
+    assert resolve_names("office_caltech", ["dslr:webcam"])[1] == ["dslr->webcam"]
+
+
+def test_too_many_target_labels_leave_nothing_to_score(registry):
+    with pytest.raises(ValueError, match="no target row left"):
+        run_benchmark("toy", n_target_labels=1000, n_repeats=1)
+
+
+def test_summary_and_outputs(registry, tmp_path):
+    result = run_benchmark("toy", methods=["target_only", "pooled"], n_repeats=2)
+    rows = {(r["pair"], r["method"]): r for r in result.summary()}
+    per_repeat = [
+        np.mean(
+            [
+                r["accuracy"]
+                for r in result.records
+                if r["method"] == "pooled" and r["repeat"] == k
+            ]
+        )
+        for k in (0, 1)
+    ]
+    assert rows["mean", "pooled"]["accuracy_mean"] == pytest.approx(np.mean(per_repeat))
+    assert rows["mean", "pooled"]["accuracy_std"] == pytest.approx(np.std(per_repeat))
+
+    result.save(tmp_path / "r.json")
+    payload = json.loads((tmp_path / "r.json").read_text())
+    assert payload["config"]["dataset"] == "toy"
+    assert len(payload["records"]) == 8
+    result.save(tmp_path / "r.csv")
+    lines = (tmp_path / "r.csv").read_text().splitlines()
+    assert lines[0].startswith("dataset,pair,method") and len(lines) == 9
+
+
+def test_progress_bar_goes_to_stderr_only_when_asked(registry, capsys):
+    run_benchmark("toy", pairs=["near"], methods=["pooled"], n_repeats=2)
+    assert capsys.readouterr().err == ""
+    run_benchmark("toy", pairs=["near"], methods=["pooled"], n_repeats=2, progress=True)
+    captured = capsys.readouterr()
+    assert "2/2" in captured.err and captured.out == ""

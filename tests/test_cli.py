@@ -1,0 +1,224 @@
+"""The ``sktransfer benchmark`` command line."""
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+
+from sktransfer.benchmark import METHODS, register_method
+from sktransfer.cli import main
+from sktransfer.datasets import load_shifted_digits
+
+BASELINES = ["source_only", "target_only", "pooled"]
+CELL = re.compile(r"(\d\.\d{3}) ± (\d\.\d{3})")
+
+
+def parse_table(text):
+    """``{pair: {method: mean}}`` from the printed table."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    header_at = next(i for i, line in enumerate(lines) if line.startswith("pair "))
+    methods = lines[header_at].split()[1:]
+    table = {}
+    for line in lines[header_at + 1 :]:
+        cells = CELL.findall(line)
+        if len(cells) == len(methods):
+            pair = line.split()[0]
+            table[pair] = {m: float(c[0]) for m, c in zip(methods, cells)}
+    return table
+
+
+def run(capsys, *args):
+    status = main(["benchmark", "--no-progress", *args])
+    out = capsys.readouterr().out
+    assert status == 0
+    return out
+
+
+def test_default_digits_table_is_sane(capsys):
+    out = run(capsys, "--n-repeats", "1", "--pairs", "rotation")
+    table = parse_table(out)
+    assert set(table) == {"rotation", "mean"}
+    accuracy = table["rotation"]
+    assert set(accuracy) == set(BASELINES)
+    assert all(0 <= value <= 1 for value in accuracy.values())
+    # in-domain accuracy of the same kind of model, on source rows
+    X, y, sample_domain = load_shifted_digits("rotation", random_state=0)
+    source = sample_domain > 0
+    in_domain = cross_val_score(
+        LogisticRegression(max_iter=500), X[source] / 16, y[source], cv=3
+    ).mean()
+    assert in_domain > 0.9
+    assert accuracy["source_only"] < in_domain - 0.2  # the shift hurts
+    assert accuracy["target_only"] > 0.5  # 50 target labels go a long way
+    assert accuracy["pooled"] > accuracy["source_only"] + 0.1
+
+
+def test_registered_method_shows_up_in_the_table(capsys):
+    class UpweightedPooled(ClassifierMixin, BaseEstimator):
+        """Pooled logistic regression with labeled target rows weighted 20x."""
+
+        def fit(self, X, y, sample_domain=None):
+            labeled = (sample_domain > 0) | (y != -1)
+            weight = np.where(sample_domain < 0, 20.0, 1.0)[labeled]
+            self.model_ = LogisticRegression(max_iter=500)
+            self.model_.fit(X[labeled], y[labeled], sample_weight=weight)
+            self.classes_ = self.model_.classes_
+            return self
+
+        def predict(self, X):
+            return self.model_.predict(X)
+
+    register_method("upweighted", lambda base, rs: UpweightedPooled(), kind="instance")
+    try:
+        out = run(
+            capsys,
+            "--n-repeats",
+            "1",
+            "--pairs",
+            "translation",
+            "--methods",
+            "upweighted,source_only",
+        )
+        listing = main(["benchmark", "--list"]) == 0 and capsys.readouterr().out
+    finally:
+        del METHODS["upweighted"]
+    table = parse_table(out)
+    assert list(table["translation"]) == ["source_only", "upweighted"]
+    assert table["translation"]["upweighted"] > table["translation"]["source_only"]
+    assert "upweighted" in listing and "[instance]" in listing
+
+
+def test_list_names_every_dataset_and_method(capsys):
+    assert main(["benchmark", "--list"]) == 0
+    out = capsys.readouterr().out
+    for name in ["digits", "office_caltech", "amazon", "mnist_digits", "synthetic"]:
+        assert f"  {name}:" in out
+    for name in METHODS:
+        assert name in out
+    assert "books->kitchen" in out and "z-scored" in out
+
+
+@pytest.mark.parametrize(
+    "args, names",
+    [
+        (["--dataset", "imagenet"], ["digits", "office_caltech", "amazon"]),
+        (["--methods", "pooled,magic"], BASELINES),
+        (["--dataset", "amazon", "--pairs", "books->cars"], ["books->kitchen"]),
+    ],
+)
+def test_unknown_names_exit_with_the_valid_names(capsys, args, names):
+    with pytest.raises(SystemExit) as exc:
+        main(["benchmark", *args])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and "unknown" in err
+    for name in names:
+        assert name in err
+
+
+def test_missing_data_exits_2_naming_the_environment_variable(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(
+            [
+                "benchmark",
+                "--dataset",
+                "office_caltech",
+                "--data-home",
+                str(tmp_path),
+                "--n-repeats",
+                "1",
+                "--no-progress",
+            ]
+        )
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "SKTRANSFER_DATA" in err
+    assert str(tmp_path) in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_output_file_parses(capsys, tmp_path, suffix):
+    path = tmp_path / f"results{suffix}"
+    run(
+        capsys,
+        "--dataset",
+        "synthetic",
+        "--pairs",
+        "covariate,label",
+        "--n-repeats",
+        "2",
+        "--output",
+        str(path),
+    )
+    if suffix == ".json":
+        payload = json.loads(path.read_text())
+        records = payload["records"]
+        assert payload["config"]["n_repeats"] == 2
+        means = {(r["pair"], r["method"]) for r in payload["summary"]}
+        assert ("mean", "pooled") in means
+    else:
+        with open(path, newline="") as file:
+            records = list(csv.DictReader(file))
+    assert len(records) == 2 * 2 * 3
+    assert {r["method"] for r in records} == set(BASELINES)
+    assert all(0 <= float(r["accuracy"]) <= 1 for r in records)
+
+
+def test_python_dash_m_help():
+    completed = subprocess.run(
+        [sys.executable, "-m", "sktransfer", "benchmark", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    for flag in [
+        "--dataset",
+        "--pairs",
+        "--methods",
+        "--n-target-labels",
+        "--n-repeats",
+        "--random-state",
+        "--no-progress",
+        "--output",
+        "--data-home",
+        "SKTRANSFER_DATA",
+    ]:
+        assert flag in completed.stdout
+
+
+def _data_home():
+    home = os.environ.get("SKTRANSFER_DATA")
+    if not home or not (Path(home) / "office_caltech_surf").is_dir():
+        pytest.skip(
+            "real data: set SKTRANSFER_DATA to a folder with office_caltech_surf"
+        )
+    return home
+
+
+def test_office_caltech_one_pair(capsys):
+    _data_home()
+    out = run(
+        capsys,
+        "--dataset",
+        "office_caltech",
+        "--pairs",
+        "dslr->webcam",
+        "--n-repeats",
+        "1",
+    )
+    accuracy = parse_table(out)["dslr->webcam"]
+    # dslr and webcam are close domains: source-only is far above chance (0.1)
+    assert accuracy["source_only"] > 0.6
+    assert accuracy["pooled"] >= accuracy["source_only"] - 0.05
+    assert 0.1 < accuracy["target_only"] < 1

@@ -8,6 +8,7 @@ extra threads only slow down).
 """
 
 import doctest
+import re
 import runpy
 from pathlib import Path
 
@@ -49,3 +50,13 @@ def test_user_guide_doctests(path):
         verbose=False,
     )
     assert result.failed == 0, f"{result.failed} doctest(s) failed in {path.name}"
+
+
+def test_readme_quickstart_runs(capsys):
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    assert blocks, "README.md has no python quickstart"
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
+    accuracy = float(capsys.readouterr().out.split()[-1])
+    assert 0.0 <= accuracy < 0.9, "the quickstart should show a shift that hurts"

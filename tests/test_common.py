@@ -5,6 +5,8 @@ sktransfer's transfer checks cover the domain contract. Exporting an estimator
 from its family package is all it takes to be covered here.
 """
 
+import importlib
+
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -45,8 +47,8 @@ def test_transfer_contract(estimator, check):
 def test_all_estimators_are_exported_and_documented():
     for name, cls in all_estimators():
         assert cls.__doc__ and "Examples" in cls.__doc__, f"{name} lacks Examples"
-        module = __import__(cls.__module__.rsplit(".", 1)[0], fromlist=[name])
-        assert name in module.__all__
+        family = importlib.import_module(".".join(cls.__module__.split(".")[:2]))
+        assert name in family.__all__, f"{name} is not in {family.__name__}.__all__"
 
 
 def test_all_estimators_type_filter():

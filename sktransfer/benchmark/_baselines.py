@@ -312,7 +312,7 @@ class TransformedClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         fit_params = {}
         if "sample_domain" in inspect.signature(self.transformer_.fit).parameters:
             fit_params["sample_domain"] = sample_domain
-        Z = self.transformer_.fit(X, y, **fit_params).transform(X)
+        Z = self.transformer_.fit_transform(X, y, **fit_params)
         base = TunedLogisticRegression() if self.estimator is None else self.estimator
         self.estimator_ = clone(base).fit(Z[rows], y[rows])
         self.classes_ = self.estimator_.classes_

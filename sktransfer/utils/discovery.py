@@ -6,7 +6,15 @@ import pkgutil
 
 from sklearn.base import BaseEstimator
 
-_FAMILIES = ("instance", "feature", "parameter", "deep", "model_selection", "metrics")
+_FAMILIES = (
+    "instance",
+    "feature",
+    "parameter",
+    "deep",
+    "model_selection",
+    "metrics",
+    "pipeline",
+)
 _TYPE_MIXINS = {
     "classifier": "ClassifierMixin",
     "regressor": "RegressorMixin",
@@ -18,7 +26,8 @@ def all_estimators(type_filter=None):
     """List every public estimator of sktransfer.
 
     An estimator is public when a family package (``sktransfer.instance``,
-    ``sktransfer.feature``, ...) exports it in its ``__all__``. The common tests
+    ``sktransfer.feature``, ...) or ``sktransfer.pipeline`` exports it in its
+    ``__all__``. The common tests
     run on this list, so exporting a new estimator is all it takes to have it
     checked.
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 
@@ -141,7 +141,7 @@ def test_method_from_transformer_path_is_wrapped():
 def test_transformed_classifier_passes_sample_domain_when_accepted():
     seen = {}
 
-    class DomainScaler(BaseEstimator):
+    class DomainScaler(TransformerMixin, BaseEstimator):
         def fit(self, X, y=None, *, sample_domain=None):
             seen["sample_domain"] = sample_domain
             return self

@@ -24,6 +24,7 @@ PACKAGES = (
     "sktransfer.deep",
     "sktransfer.model_selection",
     "sktransfer.metrics",
+    "sktransfer.pipeline",
 )
 
 HEADER = """\

@@ -331,3 +331,11 @@ register_method(
     kind="baseline",
     description="base estimator fitted on the source and labeled target rows",
 )
+
+# --- instance-based transfer (sktransfer.instance) --------------------------
+
+# --- feature-based transfer (sktransfer.feature) ----------------------------
+
+# --- parameter-based transfer (sktransfer.parameter) ------------------------
+
+# --- deep transfer (sktransfer.deep) ----------------------------------------

@@ -21,7 +21,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 
-from .._domain import UNLABELED, hide_target_labels
+from .._domain import UNLABELED, hide_target_labels, labeled_mask
 
 __all__ = [
     "check_transfer_estimator",
@@ -232,12 +232,14 @@ def check_pipeline_routing_off(name, estimator):
 
 
 def _target_folds(y, sample_domain):
-    labeled_target = np.flatnonzero((sample_domain < 0) & (y != UNLABELED))
-    if np.asarray(y).dtype.kind == "f":
-        labeled_target = np.flatnonzero((sample_domain < 0) & ~np.isnan(y))
-    halves = np.array_split(labeled_target, 2)
+    labeled_target = np.flatnonzero(
+        labeled_mask(y, sample_domain) & (sample_domain < 0)
+    )
     everything = np.arange(len(y))
-    return [(np.setdiff1d(everything, test), test) for test in halves]
+    return [
+        (np.setdiff1d(everything, test), test)
+        for test in np.array_split(labeled_target, 2)
+    ]
 
 
 def _zero_score(estimator, X, y=None):

@@ -1,0 +1,32 @@
+"""Feature-based transfer: map or select features so that the domains agree.
+
+Mappings into a space where source and target agree
+(:class:`TransferComponentAnalysis`, :class:`JointDistributionAdaptation`,
+:class:`CORAL`, :class:`SubspaceAlignment`,
+:class:`MarginalizedDenoisingAutoencoder`), Daume's
+:class:`FeatureAugmentation`, and :class:`DomainInvariantFeatureSelector`,
+which keeps the features whose distributions agree across domains.
+
+TCA, JDA, mSDA and the selector map every row alike. CORAL, SA and feature
+augmentation map a row by its domain: ``fit_transform(X, y,
+sample_domain=...)`` maps each training row by its domain, and
+``transform(X)`` maps new rows as target rows.
+"""
+
+from ._augmentation import FeatureAugmentation
+from ._coral import CORAL
+from ._jda import JointDistributionAdaptation
+from ._msda import MarginalizedDenoisingAutoencoder
+from ._selection import DomainInvariantFeatureSelector
+from ._subspace import SubspaceAlignment
+from ._tca import TransferComponentAnalysis
+
+__all__ = [
+    "CORAL",
+    "DomainInvariantFeatureSelector",
+    "FeatureAugmentation",
+    "JointDistributionAdaptation",
+    "MarginalizedDenoisingAutoencoder",
+    "SubspaceAlignment",
+    "TransferComponentAnalysis",
+]

@@ -1,0 +1,317 @@
+"""Distances between the source and the target distribution."""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.metrics.pairwise import euclidean_distances, rbf_kernel
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.utils import Bunch, check_array, check_random_state
+
+from .._domain import _check_features
+
+__all__ = ["maximum_mean_discrepancy", "mmd_permutation_test", "proxy_a_distance"]
+
+_KERNELS = ("rbf", "linear")
+
+
+def _check_pair(X_source, X_target, min_rows=2):
+    X_source = check_array(X_source, accept_sparse="csr", input_name="X_source")
+    X_target = check_array(X_target, accept_sparse="csr", input_name="X_target")
+    _check_features(X_source, X_target)
+    for name, X in (("X_source", X_source), ("X_target", X_target)):
+        if X.shape[0] < min_rows:
+            raise ValueError(
+                f"{name} has {X.shape[0]} row(s); at least {min_rows} are needed."
+            )
+    return X_source, X_target
+
+
+def _median_gamma(Z, rng, max_rows=1000):
+    """``1 / median squared distance`` between rows: the median heuristic."""
+    if Z.shape[0] > max_rows:
+        Z = Z[rng.choice(Z.shape[0], max_rows, replace=False)]
+    distances = euclidean_distances(Z, squared=True)
+    median = np.median(distances[np.triu_indices_from(distances, k=1)])
+    return 1.0 / median if median > 0 else 1.0
+
+
+def _check_kernel(kernel, gamma):
+    if kernel not in _KERNELS:
+        raise ValueError(f"kernel must be one of {_KERNELS}, got {kernel!r}.")
+    if gamma is not None and (
+        not isinstance(gamma, numbers.Real) or isinstance(gamma, bool) or gamma <= 0
+    ):
+        raise ValueError(f"gamma must be a positive float or None, got {gamma!r}.")
+
+
+def _kernel_matrix(Z, kernel, gamma):
+    if kernel == "linear":
+        K = Z @ Z.T
+        return K.toarray() if sp.issparse(K) else np.asarray(K)
+    return rbf_kernel(Z, gamma=gamma)
+
+
+def _unbiased_mmd2(K, in_source):
+    """Unbiased MMD^2 for each column of the 0/1 matrix ``in_source``.
+
+    ``K`` is the kernel matrix of all rows; column ``j`` of ``in_source``
+    marks the rows taken as source rows in the ``j``-th assignment.
+    """
+    S = in_source.astype(np.float64)
+    T = 1.0 - S
+    m = S[:, 0].sum()
+    n = T[:, 0].sum()
+    diag = np.diag(K)
+    KS = K @ S
+    KT = K @ T
+    k_ss = (np.einsum("ij,ij->j", S, KS) - diag @ S) / (m * (m - 1))
+    k_tt = (np.einsum("ij,ij->j", T, KT) - diag @ T) / (n * (n - 1))
+    k_st = np.einsum("ij,ij->j", S, KT) / (m * n)
+    return k_ss + k_tt - 2 * k_st
+
+
+def _prepare(X_source, X_target, kernel, gamma, random_state):
+    _check_kernel(kernel, gamma)
+    X_source, X_target = _check_pair(X_source, X_target)
+    Z = sp.vstack([X_source, X_target]) if sp.issparse(X_source) else None
+    if Z is None:
+        Z = np.vstack([X_source, X_target])
+    if kernel == "rbf" and gamma is None:
+        gamma = _median_gamma(Z, check_random_state(random_state))
+    in_source = np.zeros(Z.shape[0], dtype=bool)
+    in_source[: X_source.shape[0]] = True
+    return _kernel_matrix(Z, kernel, gamma), in_source, gamma
+
+
+def maximum_mean_discrepancy(X_source, X_target, *, kernel="rbf", gamma=None):
+    """Unbiased estimate of the squared maximum mean discrepancy (MMD^2).
+
+    MMD is the distance between the mean embeddings of the two distributions
+    in a reproducing kernel Hilbert space: 0 when they are equal (for the
+    rbf kernel, only then). The unbiased estimator (a U-statistic, Gretton et
+    al., 2012, eq. 3) can be slightly negative when they are close.
+
+    Parameters
+    ----------
+    X_source : {array-like, sparse matrix} of shape (n_source, n_features)
+        Source rows.
+    X_target : {array-like, sparse matrix} of shape (n_target, n_features)
+        Target rows, with the same features.
+    kernel : {"rbf", "linear"}, default="rbf"
+        ``"linear"`` compares the means only; ``"rbf"`` (Gaussian) compares
+        the whole distributions.
+    gamma : float, default=None
+        Width of the rbf kernel ``exp(-gamma ||x - x'||^2)``; ``None`` uses
+        the median heuristic, ``1 / median squared distance`` between the
+        pooled rows.
+
+    Returns
+    -------
+    mmd2 : float
+        The unbiased MMD^2 estimate.
+
+    Raises
+    ------
+    ValueError
+        If the two domains have different numbers of features, or fewer
+        than 2 rows.
+
+    See Also
+    --------
+    mmd_permutation_test : The same statistic with a p-value.
+    proxy_a_distance : A distance from a domain classifier's error.
+
+    References
+    ----------
+    .. [1] Gretton, A., Borgwardt, K. M., Rasch, M. J., Schölkopf, B. and
+       Smola, A. "A kernel two-sample test", JMLR 13, 2012.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.metrics import maximum_mean_discrepancy
+    >>> rng = np.random.RandomState(0)
+    >>> X_source = rng.normal(size=(100, 2))
+    >>> same = maximum_mean_discrepancy(X_source, rng.normal(size=(100, 2)))
+    >>> shifted = maximum_mean_discrepancy(X_source, rng.normal(2, 1, (100, 2)))
+    >>> bool(abs(same) < 0.02 < shifted)
+    True
+    """
+    K, in_source, _ = _prepare(X_source, X_target, kernel, gamma, None)
+    return float(_unbiased_mmd2(K, in_source[:, None])[0])
+
+
+def mmd_permutation_test(
+    X_source,
+    X_target,
+    *,
+    kernel="rbf",
+    gamma=None,
+    n_permutations=500,
+    random_state=None,
+):
+    """Test whether source and target are drawn from one distribution, by MMD.
+
+    The null distribution of the unbiased MMD^2 is simulated by shuffling
+    the domain of the pooled rows ``n_permutations`` times; the p-value is
+    the share of shuffles whose MMD^2 reaches the observed one, counting the
+    observed assignment as one of them, ``(1 + #{mmd2_perm >= mmd2}) /
+    (1 + n_permutations)``.
+
+    Parameters
+    ----------
+    X_source : {array-like, sparse matrix} of shape (n_source, n_features)
+        Source rows.
+    X_target : {array-like, sparse matrix} of shape (n_target, n_features)
+        Target rows, with the same features.
+    kernel : {"rbf", "linear"}, default="rbf"
+        Kernel of the MMD.
+    gamma : float, default=None
+        Width of the rbf kernel; ``None`` uses the median heuristic.
+    n_permutations : int, default=500
+        Number of shuffles.
+    random_state : int, RandomState instance or None, default=None
+        Draws the shuffles (and the rows of the median heuristic when there
+        are more than 1000).
+
+    Returns
+    -------
+    result : Bunch
+        ``statistic`` (the MMD^2 estimate), ``pvalue``,
+        ``null_distribution`` (MMD^2 of each shuffle) and ``gamma`` (the
+        kernel width used; ``None`` for the linear kernel).
+
+    Raises
+    ------
+    ValueError
+        If the two domains have different numbers of features, fewer than 2
+        rows, or ``n_permutations < 1``.
+
+    See Also
+    --------
+    maximum_mean_discrepancy : The statistic alone.
+
+    Notes
+    -----
+    The kernel matrix of the pooled rows is computed once, so memory grows
+    as ``(n_source + n_target)^2``; subsample data sets of more than a few
+    thousand rows.
+
+    References
+    ----------
+    .. [1] Gretton, A., Borgwardt, K. M., Rasch, M. J., Schölkopf, B. and
+       Smola, A. "A kernel two-sample test", JMLR 13, 2012.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.metrics import mmd_permutation_test
+    >>> rng = np.random.RandomState(0)
+    >>> X_source = rng.normal(size=(60, 2))
+    >>> result = mmd_permutation_test(X_source, rng.normal(1, 1, (60, 2)),
+    ...                               n_permutations=200, random_state=0)
+    >>> bool(result.pvalue < 0.01)
+    True
+    """
+    if (
+        isinstance(n_permutations, bool)
+        or not isinstance(n_permutations, numbers.Integral)
+        or n_permutations < 1
+    ):
+        raise ValueError(f"n_permutations must be an int >= 1, got {n_permutations!r}.")
+    rng = check_random_state(random_state)
+    K, in_source, gamma = _prepare(X_source, X_target, kernel, gamma, rng)
+    statistic = float(_unbiased_mmd2(K, in_source[:, None])[0])
+    null = np.empty(n_permutations)
+    for start in range(0, n_permutations, 100):
+        stop = min(start + 100, n_permutations)
+        shuffles = np.column_stack(
+            [rng.permutation(in_source) for _ in range(start, stop)]
+        )
+        null[start:stop] = _unbiased_mmd2(K, shuffles)
+    pvalue = (1 + np.sum(null >= statistic)) / (1 + n_permutations)
+    return Bunch(
+        statistic=statistic,
+        pvalue=float(pvalue),
+        null_distribution=null,
+        gamma=gamma if kernel == "rbf" else None,
+    )
+
+
+def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=None):
+    """Proxy A-distance: how well a classifier tells the two domains apart.
+
+    A classifier is trained to tell source rows from target rows; with its
+    cross-validated balanced error ``err``, the proxy A-distance is ``2 (1 -
+    2 err)`` (Ben-David et al., 2007): 0 when the domains cannot be told
+    apart (error 0.5), 2 when they are perfectly separable. The error is
+    balanced (mean of the two domains' error rates) so that unequal domain
+    sizes do not lower it; values below 0 (error above 0.5, chance) are
+    reported as 0.
+
+    Parameters
+    ----------
+    X_source : {array-like, sparse matrix} of shape (n_source, n_features)
+        Source rows.
+    X_target : {array-like, sparse matrix} of shape (n_target, n_features)
+        Target rows, with the same features.
+    estimator : classifier, default=None
+        The domain classifier; ``None`` means a linear model,
+        ``LogisticRegression(class_weight="balanced", max_iter=1000)``.
+        Cloned.
+    cv : int, default=5
+        Number of stratified folds of the cross-validated error (at most the
+        number of rows of the smaller domain).
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the folds.
+
+    Returns
+    -------
+    distance : float
+        In [0, 2].
+
+    Raises
+    ------
+    ValueError
+        If the two domains have different numbers of features or fewer rows
+        than folds.
+
+    See Also
+    --------
+    maximum_mean_discrepancy : A kernel distance with a test.
+
+    References
+    ----------
+    .. [1] Ben-David, S., Blitzer, J., Crammer, K. and Pereira, F. "Analysis
+       of representations for domain adaptation", NIPS 2007.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.metrics import proxy_a_distance
+    >>> rng = np.random.RandomState(0)
+    >>> X_source = rng.normal(size=(100, 2))
+    >>> near = proxy_a_distance(X_source, rng.normal(size=(100, 2)), random_state=0)
+    >>> far = proxy_a_distance(X_source, rng.normal(3, 1, (100, 2)), random_state=0)
+    >>> bool(near < 0.5 < 1.5 < far)
+    True
+    """
+    if isinstance(cv, bool) or not isinstance(cv, numbers.Integral) or cv < 2:
+        raise ValueError(f"cv must be an int >= 2, got {cv!r}.")
+    X_source, X_target = _check_pair(X_source, X_target, min_rows=cv)
+    Z = (
+        sp.vstack([X_source, X_target]).tocsr()
+        if sp.issparse(X_source)
+        else np.vstack([X_source, X_target])
+    )
+    is_target = np.r_[np.zeros(X_source.shape[0]), np.ones(X_target.shape[0])]
+    if estimator is None:
+        estimator = LogisticRegression(class_weight="balanced", max_iter=1000)
+    folds = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    predicted = cross_val_predict(clone(estimator), Z, is_target, cv=folds)
+    error = 1.0 - balanced_accuracy_score(is_target, predicted)
+    return float(max(0.0, 2.0 * (1.0 - 2.0 * error)))

@@ -1,0 +1,32 @@
+"""Model selection for transfer: splitters and scorers that look at the target.
+
+Ordinary cross-validation scores on source rows and so picks the
+hyperparameters that suit the source. The splitters here hold out target rows
+(:class:`TargetKFold`), source and target rows (:class:`SourceTargetShuffleSplit`)
+or whole source domains (:class:`LeaveOneDomainOut`); the scorers score the
+labeled target rows (:class:`SupervisedTargetScorer`) or, without target
+labels, estimate the target score (:class:`ImportanceWeightedScorer`,
+:class:`PredictionEntropyScorer`, :class:`CircularValidationScorer`,
+:class:`DeepEmbeddedValidationScorer`). All of them receive ``sample_domain``
+through scikit-learn's metadata routing.
+"""
+
+from ._scorer import (
+    CircularValidationScorer,
+    DeepEmbeddedValidationScorer,
+    ImportanceWeightedScorer,
+    PredictionEntropyScorer,
+    SupervisedTargetScorer,
+)
+from ._split import LeaveOneDomainOut, SourceTargetShuffleSplit, TargetKFold
+
+__all__ = [
+    "CircularValidationScorer",
+    "DeepEmbeddedValidationScorer",
+    "ImportanceWeightedScorer",
+    "LeaveOneDomainOut",
+    "PredictionEntropyScorer",
+    "SourceTargetShuffleSplit",
+    "SupervisedTargetScorer",
+    "TargetKFold",
+]

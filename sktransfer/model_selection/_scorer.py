@@ -1,0 +1,633 @@
+"""Scorers for hyperparameter selection in transfer learning.
+
+Each scorer is a callable ``scorer(estimator, X, y, sample_domain=None)`` for
+``GridSearchCV(scoring=...)``, ``cross_validate`` and the like, and requests
+``sample_domain`` for ``score`` by default, so that with metadata routing on
+the search passes each test fold's domains to it. Higher is better for all.
+"""
+
+import inspect
+import numbers
+
+import numpy as np
+from sklearn import get_config
+from sklearn.base import clone, is_classifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, check_scoring
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
+from sklearn.utils._metadata_requests import (
+    MetadataRequest,
+    MethodMetadataRequest,
+    _MetadataRequester,
+)
+from sklearn.utils.metadata_routing import get_routing_for_object
+from sklearn.utils.validation import _num_samples
+
+from .._domain import UNLABELED, check_sample_domain, labeled_mask
+from ._fit import fit_with_sample_domain
+
+__all__ = [
+    "CircularValidationScorer",
+    "DeepEmbeddedValidationScorer",
+    "ImportanceWeightedScorer",
+    "PredictionEntropyScorer",
+    "SupervisedTargetScorer",
+]
+
+_LOSSES = ("zero_one", "log_loss")
+_ROUTING_HINT = (
+    "Turn metadata routing on (sklearn.set_config(enable_metadata_routing=True)) "
+    "and pass sample_domain to the search's fit, or call the scorer with "
+    "sample_domain=..."
+)
+_SPLITTER_HINT = "Use a splitter whose test folds hold target rows, such as "
+
+
+class _TransferScorer(_MetadataRequester):
+    """Base of the scorers: requests ``sample_domain`` for ``score``."""
+
+    def set_score_request(self, *, sample_domain=True):
+        """Say whether the scorer receives ``sample_domain`` through routing.
+
+        The scorer requests it by default; ``set_score_request(sample_domain=
+        False)`` stops it, and a string makes it an alias.
+
+        Parameters
+        ----------
+        sample_domain : bool, None or str, default=True
+            The request for ``sample_domain``.
+
+        Returns
+        -------
+        self : object
+            The scorer.
+        """
+        if not get_config().get("enable_metadata_routing", False):
+            raise RuntimeError(
+                "set_score_request is only available when metadata routing is "
+                "enabled: sklearn.set_config(enable_metadata_routing=True)."
+            )
+        self._metadata_request = MetadataRequest(owner=self)
+        self._metadata_request.score.add_request(
+            param="sample_domain", alias=sample_domain
+        )
+        return self
+
+    def _get_metadata_request(self):
+        if hasattr(self, "_metadata_request"):
+            return get_routing_for_object(self._metadata_request)
+        requests = MetadataRequest(owner=self)
+        requests.score = MethodMetadataRequest(
+            owner=self, method="score", requests={"sample_domain": True}
+        )
+        return requests
+
+    def __repr__(self):
+        init = type(self).__init__
+        params = {} if init is object.__init__ else inspect.signature(init).parameters
+        args = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name, param in params.items()
+            if name != "self" and getattr(self, name) != param.default
+        )
+        return f"{type(self).__name__}({args})"
+
+    def _routing_repr(self):
+        return repr(self)
+
+    def _domains(self, X, sample_domain, *, need_source, splitters):
+        """Validate the fold's domains; ``None`` means every row is a target row."""
+        name = type(self).__name__
+        if sample_domain is None:
+            if need_source:
+                raise ValueError(
+                    f"{name} needs sample_domain to tell the source rows of the "
+                    f"test fold from its target rows, but got none. {_ROUTING_HINT}"
+                )
+            return np.full(_num_samples(X), -1, dtype=np.int64)
+        sample_domain = check_sample_domain(sample_domain, X, estimator_name=name)
+        if not (sample_domain < 0).any():
+            raise ValueError(
+                f"{name} got a test fold with no target rows (sample_domain < 0), "
+                f"so there is nothing to score. {_SPLITTER_HINT}{splitters}."
+            )
+        if need_source and not (sample_domain > 0).any():
+            raise ValueError(
+                f"{name} got a test fold with no source rows (sample_domain > 0), "
+                "but it scores held-out source rows. Use SourceTargetShuffleSplit, "
+                "whose test folds hold both."
+            )
+        return sample_domain
+
+    def _check_y(self, y):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} needs the labels y of the test fold's "
+                "source rows, but got y=None."
+            )
+        return np.asarray(y)
+
+
+def _check_loss(loss, allowed=_LOSSES):
+    if loss not in allowed:
+        raise ValueError(f"loss must be one of {allowed}, got {loss!r}.")
+
+
+def _check_proba(estimator, who):
+    if not hasattr(estimator, "predict_proba"):
+        raise TypeError(
+            f"{who} needs class probabilities, but {type(estimator).__name__} "
+            "has no predict_proba."
+        )
+
+
+def _row_losses(estimator, X, y, loss):
+    """Loss of each row: 0-1 loss or the negative log-probability of its label."""
+    if loss == "zero_one":
+        return (estimator.predict(X) != y).astype(np.float64)
+    proba = estimator.predict_proba(X)
+    classes = np.asarray(estimator.classes_)
+    position = np.searchsorted(classes, y).clip(0, classes.size - 1)
+    known = classes[position] == y
+    p = np.where(known, proba[np.arange(len(y)), position], 0.0)
+    return -np.log(np.clip(p, 1e-15, None))
+
+
+def _importance_weights(classifier, Z, is_target, random_state):
+    """``p_target(x) / p_source(x)`` at the source rows, from a domain classifier.
+
+    The classifier's probabilities are cross-fitted (each row is scored by a
+    classifier that did not see it), so that it cannot memorise the rows it
+    weighs; Bayes' rule turns them into the density ratio.
+    """
+    n_target = int(is_target.sum())
+    n_source = is_target.size - n_target
+    n_folds = min(5, n_target, n_source)
+    if n_folds >= 2:
+        folds = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
+        proba = cross_val_predict(
+            clone(classifier), Z, is_target, cv=folds, method="predict_proba"
+        )[:, 1]
+    else:
+        proba = clone(classifier).fit(Z, is_target).predict_proba(Z)[:, 1]
+    proba = np.clip(proba, 1e-6, 1 - 1e-6)
+    ratio = proba / (1 - proba) * (n_source / n_target)
+    return ratio[~is_target]
+
+
+def _default_domain_classifier(classifier):
+    return LogisticRegression(max_iter=1000) if classifier is None else classifier
+
+
+def _check_random_state_param(random_state):
+    if random_state is not None and not isinstance(
+        random_state, numbers.Integral | np.random.RandomState
+    ):
+        raise ValueError(
+            f"random_state must be None, an int or a RandomState, got {random_state!r}."
+        )
+
+
+class SupervisedTargetScorer(_TransferScorer):
+    """Score on the labeled target rows of the test fold only.
+
+    Source rows and unlabeled target rows (``y = -1`` or ``nan``) are left
+    out; the rest is scored with ``scoring``. Use it with
+    :class:`TargetKFold`, whose test folds are labeled target rows.
+
+    Parameters
+    ----------
+    scoring : str, callable or None, default=None
+        A scikit-learn scoring name or scorer ``scorer(estimator, X, y)``
+        applied to the labeled target rows; ``None`` uses the estimator's
+        ``score`` (accuracy for classifiers, R^2 for regressors).
+
+    See Also
+    --------
+    TargetKFold : Folds over the labeled target rows.
+
+    Notes
+    -----
+    With metadata routing on, the scorer receives each test fold's
+    ``sample_domain`` and keeps its labeled target rows. With routing off it
+    receives none and takes **every row of the test fold for a target row**,
+    so pair it with :class:`TargetKFold` (whose test folds hold labeled
+    target rows only): with an ordinary splitter it would score source rows.
+
+    A test fold with no target row, or with target rows that are all
+    unlabeled, raises a ``ValueError``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer.model_selection import SupervisedTargetScorer
+    >>> X = np.array([[0.0], [1.0], [0.1], [0.9]])
+    >>> y = np.array([0, 1, 1, 1])
+    >>> clf = LogisticRegression().fit(X[:2], y[:2])
+    >>> SupervisedTargetScorer()(clf, X, y, sample_domain=[1, 1, -1, -1])
+    0.5
+    """
+
+    def __init__(self, scoring=None):
+        self.scoring = scoring
+
+    def __call__(self, estimator, X, y, sample_domain=None):
+        """Score ``estimator`` on the labeled target rows of ``X``.
+
+        Parameters
+        ----------
+        estimator : estimator
+            The fitted estimator.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of the test fold.
+        y : array-like of shape (n_samples,)
+            Their labels, with the unlabeled marker on unlabeled target rows.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Their domains; ``None`` takes every row for a target row.
+
+        Returns
+        -------
+        score : float
+        """
+        y = self._check_y(y)
+        sample_domain = self._domains(
+            X, sample_domain, need_source=False, splitters="TargetKFold"
+        )
+        rows = (sample_domain < 0) & labeled_mask(y, sample_domain)
+        if not rows.any():
+            raise ValueError(
+                "SupervisedTargetScorer got a test fold whose target rows are all "
+                "unlabeled, so there is nothing to score. Use TargetKFold, whose "
+                "test folds are labeled target rows, or an unsupervised scorer."
+            )
+        scorer = check_scoring(estimator, scoring=self.scoring)
+        return float(scorer(estimator, _safe_indexing(X, rows), y[rows]))
+
+
+class PredictionEntropyScorer(_TransferScorer):
+    """Negative mean entropy of the predicted class probabilities on target rows.
+
+    A model that is confident on the target scores high. It needs no target
+    label, but confidence is not accuracy: a model can be confidently wrong,
+    and the criterion favours models that over-fit (weak regularisation), so
+    use it to compare adaptations of similar capacity, and with care.
+
+    See Also
+    --------
+    ImportanceWeightedScorer, CircularValidationScorer
+
+    Notes
+    -----
+    Every target row of the test fold is used, labeled or not. With metadata
+    routing off the scorer receives no ``sample_domain`` and takes every row
+    of the test fold for a target row (as :class:`TargetKFold`'s are).
+
+    References
+    ----------
+    .. [1] Morerio, P., Cavazza, J. and Murino, V. "Minimal-entropy
+       correlation alignment for unsupervised deep domain adaptation", ICLR
+       2018 (entropy as a validation criterion).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer.model_selection import PredictionEntropyScorer
+    >>> X = np.array([[-2.0], [2.0], [-3.0], [3.0]])
+    >>> clf = LogisticRegression().fit(X[:2], [0, 1])
+    >>> score = PredictionEntropyScorer()(clf, X, None, sample_domain=[1, 1, -1, -1])
+    >>> bool(-np.log(2) < score < 0)
+    True
+    """
+
+    def __call__(self, estimator, X, y=None, sample_domain=None):
+        """Negative mean entropy of ``estimator``'s probabilities on target rows.
+
+        Parameters
+        ----------
+        estimator : classifier
+            The fitted classifier, with ``predict_proba``.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of the test fold.
+        y : array-like of shape (n_samples,), default=None
+            Ignored.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Their domains; ``None`` takes every row for a target row.
+
+        Returns
+        -------
+        score : float
+            At most 0; closer to 0 is more confident.
+        """
+        _check_proba(estimator, "PredictionEntropyScorer")
+        sample_domain = self._domains(
+            X,
+            sample_domain,
+            need_source=False,
+            splitters="TargetKFold or SourceTargetShuffleSplit",
+        )
+        proba = estimator.predict_proba(_safe_indexing(X, sample_domain < 0))
+        proba = np.clip(proba, 1e-15, 1.0)
+        return float(np.mean(np.sum(proba * np.log(proba), axis=1)))
+
+
+class ImportanceWeightedScorer(_TransferScorer):
+    """Importance-weighted validation: source loss reweighted to the target.
+
+    Under covariate shift the target risk equals the source risk with each
+    source row weighted by ``p_target(x) / p_source(x)`` (Sugiyama et al.,
+    2007). The scorer estimates that ratio with a domain classifier fitted
+    on the test fold's rows (source against target, with cross-fitted
+    probabilities, so that no row is weighted by a classifier that saw it),
+    normalises the weights of the held-out source rows to mean 1 and returns
+    their weighted accuracy (``loss="zero_one"``) or minus their weighted
+    log-loss (``loss="log_loss"``). It needs no target label.
+
+    Parameters
+    ----------
+    weight_estimator : classifier, default=None
+        Probabilistic domain classifier; ``None`` means
+        ``LogisticRegression(max_iter=1000)``. Cloned.
+    loss : {"zero_one", "log_loss"}, default="zero_one"
+        Loss weighted on the source rows; ``"log_loss"`` needs
+        ``predict_proba``.
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the cross-fitting folds of the domain classifier.
+
+    See Also
+    --------
+    SourceTargetShuffleSplit : Test folds with source and target rows.
+    DeepEmbeddedValidationScorer : The same with a variance-reducing term.
+
+    Notes
+    -----
+    The test fold must hold source rows (with labels) and target rows, as
+    :class:`SourceTargetShuffleSplit`'s do, and the scorer must receive
+    ``sample_domain``: with routing off it raises a ``ValueError`` (call it
+    directly with ``sample_domain=`` or turn routing on).
+
+    The model is scored by its predictions on *source* rows, so the score
+    means something only for models that map every row alike (TCA, JDA,
+    importance weighting, ...). A model whose ``transform`` maps new rows
+    as target rows (CORAL, subspace alignment, domain-wise centering)
+    predicts source rows through the wrong mapping; select such a model
+    with :class:`CircularValidationScorer` or with target labels.
+
+    References
+    ----------
+    .. [1] Sugiyama, M., Krauledat, M. and Müller, K.-R. "Covariate shift
+       adaptation by importance weighted cross validation", JMLR 8, 2007.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer.datasets import make_domain_shift
+    >>> from sktransfer.model_selection import ImportanceWeightedScorer
+    >>> X, y, sd = make_domain_shift(shift="covariate", random_state=0)
+    >>> clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    >>> score = ImportanceWeightedScorer(random_state=0)(clf, X, y, sample_domain=sd)
+    >>> bool(0 <= score <= 1)
+    True
+    """
+
+    def __init__(self, weight_estimator=None, loss="zero_one", random_state=None):
+        self.weight_estimator = weight_estimator
+        self.loss = loss
+        self.random_state = random_state
+
+    def __call__(self, estimator, X, y, sample_domain=None):
+        """Importance-weighted score of ``estimator`` on the source rows.
+
+        Parameters
+        ----------
+        estimator : classifier
+            The fitted classifier.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of the test fold, source and target.
+        y : array-like of shape (n_samples,)
+            Labels; only those of the source rows are used.
+        sample_domain : array-like of shape (n_samples,)
+            Their domains.
+
+        Returns
+        -------
+        score : float
+        """
+        _check_loss(self.loss)
+        _check_random_state_param(self.random_state)
+        if self.loss == "log_loss":
+            _check_proba(estimator, "ImportanceWeightedScorer(loss='log_loss')")
+        y = self._check_y(y)
+        sample_domain = self._domains(
+            X, sample_domain, need_source=True, splitters="SourceTargetShuffleSplit"
+        )
+        is_target = sample_domain < 0
+        weights = _importance_weights(
+            _default_domain_classifier(self.weight_estimator),
+            X,
+            is_target,
+            self.random_state,
+        )
+        losses = _row_losses(
+            estimator, _safe_indexing(X, ~is_target), y[~is_target], self.loss
+        )
+        risk = np.average(losses, weights=weights)
+        return float(1.0 - risk if self.loss == "zero_one" else -risk)
+
+
+class DeepEmbeddedValidationScorer(_TransferScorer):
+    """Deep embedded validation (DEV): importance weighting with a control variate.
+
+    The importance weights of the held-out source rows are estimated in the
+    model's own feature space (the output of every pipeline step but the
+    last; the input itself for a model that is not a pipeline), where the
+    domains are supposed to be aligned, and the weighted loss is corrected by
+    a control variate that uses the fact that the weights average to 1,
+    which lowers the variance of the estimate (You et al., 2019). The score
+    is minus the estimated target risk.
+
+    Parameters
+    ----------
+    domain_classifier : classifier, default=None
+        Probabilistic domain classifier fitted on the embedded rows;
+        ``None`` means ``LogisticRegression(max_iter=1000)``. Cloned.
+    loss : {"log_loss", "zero_one"}, default="log_loss"
+        Loss of each source row; ``"log_loss"`` (the paper's) needs
+        ``predict_proba``.
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the cross-fitting folds of the domain classifier.
+
+    See Also
+    --------
+    ImportanceWeightedScorer : Weights in the input space, no control variate.
+
+    Notes
+    -----
+    Needs test folds with source and target rows
+    (:class:`SourceTargetShuffleSplit`) and ``sample_domain`` (metadata
+    routing on, or a direct call with ``sample_domain=``).
+
+    The model is scored by its predictions on *source* rows, so the score
+    means something only for models that map every row alike (TCA, JDA,
+    importance weighting, ...). A model whose ``transform`` maps new rows
+    as target rows (CORAL, subspace alignment, domain-wise centering)
+    predicts source rows through the wrong mapping; select such a model
+    with :class:`CircularValidationScorer` or with target labels.
+
+    References
+    ----------
+    .. [1] You, K., Wang, X., Long, M. and Jordan, M. I. "Towards accurate
+       model selection in deep unsupervised domain adaptation", ICML 2019.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer.datasets import make_domain_shift
+    >>> from sktransfer.model_selection import DeepEmbeddedValidationScorer
+    >>> X, y, sd = make_domain_shift(shift="covariate", random_state=0)
+    >>> clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    >>> dev = DeepEmbeddedValidationScorer(random_state=0)
+    >>> bool(dev(clf, X, y, sample_domain=sd) < 0)
+    True
+    """
+
+    def __init__(self, domain_classifier=None, loss="log_loss", random_state=None):
+        self.domain_classifier = domain_classifier
+        self.loss = loss
+        self.random_state = random_state
+
+    def __call__(self, estimator, X, y, sample_domain=None):
+        """Minus the DEV estimate of ``estimator``'s target risk.
+
+        Parameters
+        ----------
+        estimator : classifier
+            The fitted classifier (or pipeline ending in one).
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of the test fold, source and target.
+        y : array-like of shape (n_samples,)
+            Labels; only those of the source rows are used.
+        sample_domain : array-like of shape (n_samples,)
+            Their domains.
+
+        Returns
+        -------
+        score : float
+        """
+        _check_loss(self.loss)
+        _check_random_state_param(self.random_state)
+        if self.loss == "log_loss":
+            _check_proba(estimator, "DeepEmbeddedValidationScorer(loss='log_loss')")
+        y = self._check_y(y)
+        sample_domain = self._domains(
+            X, sample_domain, need_source=True, splitters="SourceTargetShuffleSplit"
+        )
+        is_target = sample_domain < 0
+        if isinstance(estimator, Pipeline) and len(estimator.steps) > 1:
+            Z = estimator[:-1].transform(X)
+        else:
+            Z = X
+        weights = _importance_weights(
+            _default_domain_classifier(self.domain_classifier),
+            Z,
+            is_target,
+            self.random_state,
+        )
+        weighted = weights * _row_losses(
+            estimator, _safe_indexing(X, ~is_target), y[~is_target], self.loss
+        )
+        variance = np.var(weights, ddof=1) if weights.size > 1 else 0.0
+        eta = -np.cov(weighted, weights, ddof=1)[0, 1] / variance if variance > 0 else 0
+        return float(-(weighted.mean() + eta * weights.mean() - eta))
+
+
+class CircularValidationScorer(_TransferScorer):
+    """Circular (reverse) validation: transfer back and score on the source.
+
+    The fitted model labels the test fold's target rows; a clone of it is
+    then fitted on the *reverse* problem (those target rows with their
+    predicted labels as the source, the fold's source rows, unlabeled, as
+    the target) and scored by its accuracy on the true labels of the source
+    rows. A configuration that transfers well both ways scores high
+    (Bruzzone and Marconcini, 2010; Zhong et al., 2010). It needs no target
+    label but refits the estimator once per call.
+
+    See Also
+    --------
+    ImportanceWeightedScorer, SourceTargetShuffleSplit
+
+    Notes
+    -----
+    Classification only. The reverse model is fitted with ``sample_domain``
+    (``1`` on the former target rows, ``-1`` on the former source rows), as
+    the forward model was, whether metadata routing is on or off. Needs test
+    folds with source and target rows (:class:`SourceTargetShuffleSplit`)
+    and ``sample_domain`` (routing on, or a direct call). When the model
+    predicts a single class on the target, the reverse model can only predict
+    that class, and the score is its share of the source rows.
+
+    References
+    ----------
+    .. [1] Bruzzone, L. and Marconcini, M. "Domain adaptation problems: a
+       DASVM classification technique and a circular validation strategy",
+       IEEE TPAMI 32(5), 2010.
+    .. [2] Zhong, E., Fan, W., Yang, Q., Verscheure, O. and Ren, J. "Cross
+       validation framework to choose amongst models and datasets for
+       transfer learning", ECML PKDD 2010.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer.datasets import make_domain_shift
+    >>> from sktransfer.model_selection import CircularValidationScorer
+    >>> from sktransfer.pipeline import LabeledRowsEstimator
+    >>> X, y, sd = make_domain_shift(shift="covariate", random_state=0)
+    >>> clf = LabeledRowsEstimator(LogisticRegression()).fit(X[sd > 0], y[sd > 0])
+    >>> score = CircularValidationScorer()(clf, X, y, sample_domain=sd)
+    >>> bool(0.5 < score <= 1)
+    True
+    """
+
+    def __call__(self, estimator, X, y, sample_domain=None):
+        """Accuracy of the reverse model on the test fold's source rows.
+
+        Parameters
+        ----------
+        estimator : classifier
+            The fitted classifier; an unfitted clone is fitted on the
+            reverse problem.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of the test fold, source and target.
+        y : array-like of shape (n_samples,)
+            Labels; only those of the source rows are used.
+        sample_domain : array-like of shape (n_samples,)
+            Their domains.
+
+        Returns
+        -------
+        score : float
+        """
+        if not is_classifier(estimator):
+            raise TypeError(
+                "CircularValidationScorer scores classifiers, got "
+                f"{type(estimator).__name__}."
+            )
+        y = self._check_y(y)
+        sample_domain = self._domains(
+            X, sample_domain, need_source=True, splitters="SourceTargetShuffleSplit"
+        )
+        is_target = sample_domain < 0
+        y_source = y[~is_target]
+        pseudo = np.asarray(estimator.predict(_safe_indexing(X, is_target)))
+        if np.unique(pseudo).size < 2:
+            return float(np.mean(y_source == pseudo[0]))
+        y_reverse = np.empty(y.shape[0], dtype=np.result_type(y.dtype, pseudo.dtype))
+        y_reverse[is_target] = pseudo
+        y_reverse[~is_target] = UNLABELED
+        reverse_domain = np.where(is_target, 1, -1)
+        reverse = fit_with_sample_domain(clone(estimator), X, y_reverse, reverse_domain)
+        y_pred = reverse.predict(_safe_indexing(X, ~is_target))
+        return float(accuracy_score(y_source, y_pred))

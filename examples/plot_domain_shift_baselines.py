@@ -1,7 +1,7 @@
 """
-==================================
+================================
 A domain shift and the baselines
-==================================
+================================
 
 Transfer learning starts from a **source** domain with plenty of labels and a
 **target** domain, the one we care about, with few labels or none, whose

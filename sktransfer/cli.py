@@ -86,7 +86,7 @@ def _build_parser():
     bench.add_argument(
         "--methods",
         type=_comma_list,
-        help="comma-separated methods (default: all registered methods)",
+        help="comma-separated methods, or 'all' (default: the quick ones)",
     )
     bench.add_argument(
         "--n-target-labels",
@@ -148,12 +148,12 @@ def _format_listing():
             f"      preprocessing: {spec.preprocessing}",
             f"      default labeled target rows: {spec.n_target_labels}{per}; {files}",
         ]
-    lines.append("Methods (--methods):")
+    lines.append("Methods (--methods; * = run by default, 'all' runs every one):")
     width = max(len(name) for name in METHODS)
     for spec in METHODS.values():
-        lines.append(
-            f"  {spec.name.ljust(width)}  [{spec.kind}] {spec.description}".rstrip()
-        )
+        mark = "*" if spec.default else " "
+        name = spec.name.ljust(width)
+        lines.append(f" {mark}{name}  [{spec.kind}] {spec.description}".rstrip())
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from sktransfer.cli import main
 from sktransfer.datasets import load_shifted_digits
 
 BASELINES = ["source_only", "target_only", "pooled"]
+BASELINE_ARG = [",".join(BASELINES)]
 CELL = re.compile(r"(\d\.\d{3}) ± (\d\.\d{3})")
 
 
@@ -44,7 +45,9 @@ def run(capsys, *args):
 
 
 def test_default_digits_table_is_sane(capsys):
-    out = run(capsys, "--n-repeats", "1", "--pairs", "rotation")
+    out = run(
+        capsys, "--n-repeats", "1", "--pairs", "rotation", "--methods", *BASELINE_ARG
+    )
     table = parse_table(out)
     assert set(table) == {"rotation", "mean"}
     accuracy = table["rotation"]
@@ -157,6 +160,8 @@ def test_output_file_parses(capsys, tmp_path, suffix):
         "covariate,label",
         "--n-repeats",
         "2",
+        "--methods",
+        *BASELINE_ARG,
         "--output",
         str(path),
     )
@@ -222,3 +227,14 @@ def test_office_caltech_one_pair(capsys):
     assert accuracy["source_only"] > 0.6
     assert accuracy["pooled"] >= accuracy["source_only"] - 0.05
     assert 0.1 < accuracy["target_only"] < 1
+
+
+def test_default_run_skips_slow_methods_and_all_runs_every_one():
+    from sktransfer.benchmark import METHODS, resolve_names
+
+    _, _, default = resolve_names("digits")
+    _, _, every = resolve_names("digits", methods=["all"])
+    assert {m.name for m in every} == set(METHODS)
+    assert set(BASELINES) <= {m.name for m in default}
+    assert {m.name for m in default} == {n for n, m in METHODS.items() if m.default}
+    assert all(m.kind != "deep" for m in default)

@@ -84,6 +84,10 @@ class MethodSpec:
         ``"deep"`` or ``"other"``.
     params : dict, default={}
         Extra parameters of the class named by a ``"module:Class"`` build.
+    default : bool, default=True
+        Whether a run without ``--methods`` includes the method. Slow
+        methods (deep nets, searches) set it to false so that the default
+        ``sktransfer benchmark`` stays quick; ``--methods all`` runs them too.
 
     Examples
     --------
@@ -101,6 +105,7 @@ class MethodSpec:
     description: str = ""
     kind: str = "other"
     params: dict = dataclasses.field(default_factory=dict)
+    default: bool = True
 
     def make(self, base_estimator, random_state=None):
         """Build an unfitted model of this method.
@@ -133,11 +138,11 @@ def _build_from_path(path, base_estimator, random_state, params):
     kwargs = dict(params)
     if "random_state" in accepted:
         kwargs.setdefault("random_state", random_state)
-    if "estimator" in accepted:
+    is_mapping = issubclass(cls, TransformerMixin) or not hasattr(cls, "predict")
+    if "estimator" in accepted and not is_mapping:
         kwargs.setdefault("estimator", base_estimator)
-        return cls(**kwargs)
     model = cls(**kwargs)
-    if isinstance(model, TransformerMixin) or not hasattr(model, "predict"):
+    if is_mapping:
         return TransformedClassifier(model, base_estimator)
     return model
 
@@ -206,7 +211,14 @@ def _register(registry, spec, replace):
 
 
 def register_method(
-    name, build=None, *, description="", kind="other", params=None, replace=False
+    name,
+    build=None,
+    *,
+    description="",
+    kind="other",
+    params=None,
+    default=True,
+    replace=False,
 ):
     """Register a method with the benchmark.
 
@@ -225,6 +237,9 @@ def register_method(
         ``"parameter"``, ``"deep"``, ``"other"``.
     params : dict, default=None
         Extra parameters of a ``"module:Class"`` build.
+    default : bool, default=True
+        Whether a run without ``--methods`` includes the method; set it to
+        false for slow methods.
     replace : bool, default=False
         Whether to replace a method registered under the same name.
 
@@ -256,6 +271,7 @@ def register_method(
                 description=description,
                 kind=kind,
                 params=params,
+                default=default,
                 replace=replace,
             )
             return function
@@ -265,7 +281,7 @@ def register_method(
         raise TypeError(
             f"build must be a callable or a 'module:Class' string, got {build!r}."
         )
-    spec = MethodSpec(name, build, description, kind, dict(params or {}))
+    spec = MethodSpec(name, build, description, kind, dict(params or {}), default)
     return _register(METHODS, spec, replace)
 
 
@@ -334,8 +350,252 @@ register_method(
 
 # --- instance-based transfer (sktransfer.instance) --------------------------
 
+
+def _weighted_base(base_estimator):
+    """The base estimator if its fit takes sample_weight, else a plain
+    ``LogisticRegression`` with the same ``C`` and ``max_iter`` (the default
+    ``TunedLogisticRegression`` cross-validates without weights)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.utils.validation import has_fit_parameter
+
+    if base_estimator is not None and has_fit_parameter(
+        base_estimator, "sample_weight"
+    ):
+        return base_estimator
+    params = base_estimator.get_params() if base_estimator is not None else {}
+    return LogisticRegression(
+        C=params.get("C", 1.0), max_iter=params.get("max_iter", 500)
+    )
+
+
+def _instance(make):
+    def build(base_estimator, random_state):
+        return make(_weighted_base(base_estimator), random_state)
+
+    return build
+
+
+def _tradaboost(**options):
+    def make(base, random_state):
+        from sktransfer.instance import TrAdaBoostClassifier
+
+        return TrAdaBoostClassifier(
+            base, n_estimators=20, random_state=random_state, **options
+        )
+
+    return _instance(make)
+
+
+def _importance_weighted(weighting):
+    def make(base, random_state):
+        from sktransfer import instance
+
+        return instance.ImportanceWeightedClassifier(
+            getattr(instance, weighting)(), base
+        )
+
+    return _instance(make)
+
+
+register_method(
+    "tradaboost",
+    _tradaboost(),
+    kind="instance",
+    description="TrAdaBoost as in Dai et al. 2007, 20 rounds (weighted base)",
+)
+register_method(
+    "tradaboost_dynamic",
+    _tradaboost(dynamic_correction=True),
+    kind="instance",
+    default=False,
+    description="TrAdaBoost with Al-Stouhi and Reddy's dynamic correction",
+)
+register_method(
+    "tradaboost_balanced",
+    _tradaboost(target_weight=0.5),
+    kind="instance",
+    default=False,
+    description="TrAdaBoost starting with half the weight on the target rows",
+)
+register_method(
+    "tradaboost_balanced_dynamic",
+    _tradaboost(target_weight=0.5, dynamic_correction=True),
+    kind="instance",
+    default=False,
+    description="TrAdaBoost, half the initial weight on target rows, dynamic",
+)
+register_method(
+    "tradaboost_target_cv",
+    _tradaboost(selection="target_cv"),
+    kind="instance",
+    default=False,
+    description="TrAdaBoost, target weight and rounds by CV on the target rows",
+)
+register_method(
+    "iw_kmm",
+    _importance_weighted("KernelMeanMatching"),
+    kind="instance",
+    default=False,
+    description="base estimator on source rows weighted by kernel mean matching",
+)
+register_method(
+    "iw_kliep",
+    _importance_weighted("KLIEP"),
+    kind="instance",
+    default=False,
+    description="base estimator on source rows weighted by KLIEP",
+)
+register_method(
+    "iw_discriminative",
+    _importance_weighted("DiscriminativeDensityRatio"),
+    kind="instance",
+    description="base estimator on source rows weighted by a domain classifier",
+)
+
 # --- feature-based transfer (sktransfer.feature) ----------------------------
+
+register_method(
+    "tca",
+    "sktransfer.feature:TransferComponentAnalysis",
+    kind="feature",
+    description="Transfer Component Analysis, linear kernel (Pan et al., 2011)",
+)
+
+
+@register_method(
+    "jda",
+    kind="feature",
+    default=False,
+    description="Joint Distribution Adaptation, linear kernel (Long et al., 2013)",
+)
+def _build_jda(base_estimator, random_state):
+    from sktransfer.feature import JointDistributionAdaptation
+
+    return TransformedClassifier(
+        JointDistributionAdaptation(random_state=random_state), base_estimator
+    )
+
+
+register_method(
+    "coral",
+    "sktransfer.feature:CORAL",
+    kind="feature",
+    description="CORrelation ALignment of the source rows (Sun et al., 2016)",
+)
+register_method(
+    "subspace_alignment",
+    "sktransfer.feature:SubspaceAlignment",
+    kind="feature",
+    description="Subspace Alignment (Fernando et al., 2013)",
+)
+register_method(
+    "feature_augmentation",
+    "sktransfer.feature:FeatureAugmentation",
+    kind="feature",
+    description="Feature augmentation [x, x, 0] / [x, 0, x] (Daume III, 2007)",
+)
+register_method(
+    "msda",
+    "sktransfer.feature:MarginalizedDenoisingAutoencoder",
+    kind="feature",
+    default=False,
+    description="Marginalized stacked denoising autoencoder (Chen et al., 2012)",
+)
+register_method(
+    "invariant_features",
+    "sktransfer.feature:DomainInvariantFeatureSelector",
+    kind="feature",
+    description="keep the half of the features with the smallest KS shift",
+)
 
 # --- parameter-based transfer (sktransfer.parameter) ------------------------
 
+
+def _linear_source_model(base_estimator, random_state):
+    """The base estimator if linear, else the tuned baseline's own model.
+
+    That is LogisticRegressionCV with the Cs, folds and scoring of
+    TunedLogisticRegression, so prior_logreg's source model is source_only's.
+    """
+    if base_estimator is not None and hasattr(base_estimator, "coef_"):
+        return base_estimator
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+
+    from ._baselines import _DEFAULT_CS, _LRCV_EXTRA
+
+    return LogisticRegressionCV(
+        Cs=list(_DEFAULT_CS),
+        cv=StratifiedKFold(3, shuffle=True, random_state=random_state),
+        scoring="neg_log_loss",
+        max_iter=500,
+        random_state=random_state,
+        **_LRCV_EXTRA,
+    )
+
+
+@register_method(
+    "prior_logreg",
+    kind="parameter",
+    description="logistic regression on target rows with a prior at the source "
+    "model (Chelba and Acero, 2006), alpha=1",
+)
+def _build_prior_logreg(base_estimator, random_state):
+    from sktransfer.parameter import PriorRegularizedClassifier
+
+    return PriorRegularizedClassifier(
+        _linear_source_model(base_estimator, random_state), alpha=1.0
+    )
+
+
+@register_method(
+    "prior_logreg_cv",
+    kind="parameter",
+    default=False,
+    description="prior_logreg with alpha in 0.1 ... 1000 chosen by 3-fold CV "
+    "on the labeled target rows",
+)
+def _build_prior_logreg_cv(base_estimator, random_state):
+    from sktransfer.parameter import PriorRegularizedClassifier
+
+    return PriorRegularizedClassifier(
+        _linear_source_model(base_estimator, random_state),
+        alpha=(0.1, 1.0, 10.0, 100.0, 1000.0),
+    )
+
+
 # --- deep transfer (sktransfer.deep) ----------------------------------------
+register_method(
+    "dann",
+    "sktransfer.deep:DANNClassifier",
+    kind="deep",
+    default=False,
+    description="Domain-adversarial neural network (Ganin et al., 2016)",
+)
+
+register_method(
+    "deep_coral",
+    "sktransfer.deep:DeepCORALClassifier",
+    kind="deep",
+    default=False,
+    description="MLP whose logits' covariances are aligned across domains "
+    "(Deep CORAL, Sun and Saenko, 2016)",
+)
+
+register_method(
+    "cdan",
+    "sktransfer.deep:CDANClassifier",
+    kind="deep",
+    default=False,
+    description="Conditional domain-adversarial network, CDAN+E (Long et al., 2018)",
+)
+
+register_method(
+    "finetune",
+    "sktransfer.deep:FineTuningClassifier",
+    kind="deep",
+    default=False,
+    description="MLP pre-trained on the source rows, then fine-tuned on the "
+    "labeled target rows (dense inputs only)",
+    params={"max_epochs": 30, "fine_tune_epochs": 30, "lr": 1e-3},
+)

@@ -59,7 +59,8 @@ def resolve_names(dataset, pairs=None, methods=None):
         Pairs of the data set; ``None`` means all of them. ``"a:b"`` is read
         as ``"a->b"``.
     methods : sequence of str or None, default=None
-        Registered methods; ``None`` means all of them.
+        Registered methods; ``None`` means those registered with
+        ``default=True`` (the quick ones), ``["all"]`` every one.
 
     Returns
     -------
@@ -92,7 +93,12 @@ def resolve_names(dataset, pairs=None, methods=None):
     bad = [p for p in pairs if p not in spec.pairs]
     if bad or not pairs:
         raise _unknown(f"pair of {dataset}", bad, spec.pairs)
-    names = list(METHODS) if methods is None else [m.strip() for m in methods]
+    if methods is None:
+        names = [name for name, method in METHODS.items() if method.default]
+    elif [m.strip() for m in methods] == ["all"]:
+        names = list(METHODS)
+    else:
+        names = [m.strip() for m in methods]
     bad = [m for m in names if m not in METHODS]
     if bad or not names:
         raise _unknown("method", bad, METHODS)
@@ -223,7 +229,8 @@ def run_benchmark(
         Pairs to run, e.g. ``["books->kitchen"]`` (or ``"books:kitchen"``);
         ``None`` means all pairs of the data set.
     methods : sequence of str, default=None
-        Registered methods to run (see :data:`METHODS`); ``None`` means all.
+        Registered methods to run (see :data:`METHODS`); ``None`` means the
+        quick ones (registered with ``default=True``), ``["all"]`` every one.
     n_target_labels : int, default=None
         Target rows that keep their label (per class when the data set says
         so); ``None`` means the data set's default.

@@ -104,7 +104,11 @@ def _build_parser():
         "--random-state", type=int, default=0, help="seed of the run (default: 0)"
     )
     bench.add_argument(
-        "--n-jobs", type=int, default=None, help="fits run in parallel (joblib)"
+        "--n-jobs",
+        type=int,
+        default=-1,
+        help="fits run in parallel with joblib (default: -1, every core; the "
+        "results do not depend on it)",
     )
     bench.add_argument(
         "--no-progress",

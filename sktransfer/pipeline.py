@@ -18,17 +18,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._domain import DomainAwareMixin, labeled_mask, validate_domain_data
+from .utils._delegation import wrapped_estimator_has
 
 __all__ = ["LabeledRowsEstimator", "make_transfer_pipeline"]
-
-
-def _estimator_has(attr):
-    def check(self):
-        if hasattr(self, "estimator_"):
-            return hasattr(self.estimator_, attr)
-        return hasattr(self._base_estimator(), attr)
-
-    return check
 
 
 class LabeledRowsEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
@@ -74,7 +66,7 @@ class LabeledRowsEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
     def __init__(self, estimator=None):
         self.estimator = estimator
 
-    def _base_estimator(self):
+    def _final_estimator(self):
         return LogisticRegression() if self.estimator is None else self.estimator
 
     def fit(self, X, y, *, sample_domain=None, **fit_params):
@@ -98,7 +90,7 @@ class LabeledRowsEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         self : LabeledRowsEstimator
             The fitted estimator.
         """
-        base = self._base_estimator()
+        base = self._final_estimator()
         X, y, sample_domain = validate_domain_data(
             self,
             X,
@@ -134,7 +126,7 @@ class LabeledRowsEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
             ensure_all_finite=not base_tags.input_tags.allow_nan,
         )
 
-    @available_if(_estimator_has("predict"))
+    @available_if(wrapped_estimator_has("predict"))
     def predict(self, X):
         """Predict with the fitted estimator.
 
@@ -149,7 +141,7 @@ class LabeledRowsEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         X = self._check_X(X)
         return self.estimator_.predict(X)
 
-    @available_if(_estimator_has("predict_proba"))
+    @available_if(wrapped_estimator_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities of the fitted classifier.
 
@@ -164,7 +156,7 @@ class LabeledRowsEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         X = self._check_X(X)
         return self.estimator_.predict_proba(X)
 
-    @available_if(_estimator_has("predict_log_proba"))
+    @available_if(wrapped_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
         """Log class probabilities of the fitted classifier.
 
@@ -179,7 +171,7 @@ class LabeledRowsEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         X = self._check_X(X)
         return self.estimator_.predict_log_proba(X)
 
-    @available_if(_estimator_has("decision_function"))
+    @available_if(wrapped_estimator_has("decision_function"))
     def decision_function(self, X):
         """Decision function of the fitted classifier.
 
@@ -194,7 +186,7 @@ class LabeledRowsEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         X = self._check_X(X)
         return self.estimator_.decision_function(X)
 
-    @available_if(_estimator_has("score"))
+    @available_if(wrapped_estimator_has("score"))
     def score(self, X, y, sample_weight=None):
         """Score of the fitted estimator (accuracy or R^2).
 
@@ -213,7 +205,7 @@ class LabeledRowsEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        base_tags = get_tags(self._base_estimator())
+        base_tags = get_tags(self._final_estimator())
         tags.estimator_type = base_tags.estimator_type
         tags.classifier_tags = base_tags.classifier_tags
         tags.regressor_tags = base_tags.regressor_tags

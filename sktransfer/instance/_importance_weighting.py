@@ -24,6 +24,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from .._domain import DomainAwareMixin, labeled_mask, validate_domain_data
+from ..utils._delegation import wrapped_estimator_has
 from ._tradaboost import _check_regression_y
 
 __all__ = [
@@ -687,15 +688,6 @@ class DiscriminativeDensityRatio(_BaseWeighting):
         return weights
 
 
-def _final_has(attr):
-    def check(self):
-        if hasattr(self, "estimator_"):
-            return hasattr(self.estimator_, attr)
-        return hasattr(self._final_estimator(), attr)
-
-    return check
-
-
 class _BaseImportanceWeighted(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "weighting": [HasMethods(["fit"]), None],
@@ -870,7 +862,7 @@ class ImportanceWeightedClassifier(ClassifierMixin, _BaseImportanceWeighted):
     def _final_estimator(self):
         return LogisticRegression() if self.estimator is None else self.estimator
 
-    @available_if(_final_has("predict_proba"))
+    @available_if(wrapped_estimator_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities of the final classifier.
 
@@ -885,7 +877,7 @@ class ImportanceWeightedClassifier(ClassifierMixin, _BaseImportanceWeighted):
         X = self._check_X(X)
         return self.estimator_.predict_proba(X)
 
-    @available_if(_final_has("decision_function"))
+    @available_if(wrapped_estimator_has("decision_function"))
     def decision_function(self, X):
         """Decision function of the final classifier.
 

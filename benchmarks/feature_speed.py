@@ -12,8 +12,10 @@ Runs:
 * rbf TCA at n_source = n_target = 3000, d = 50, 20 components, with
   sktransfer (``solver="auto"``, i.e. the randomized kernel solver here),
   skada 0.6.0 and ADAPT 0.4.5. skada and ADAPT weight the MMD term by ``mu``
-  where TCA's paper (and sktransfer) weight the regularizer, so their
-  default ``mu=0.1`` is sktransfer's ``mu=10``.
+  where TCA's paper (and sktransfer) weight the regularizer, and sktransfer
+  scales the MMD matrix to unit Frobenius norm (``1/n_s + 1/n_t`` before),
+  so their default ``mu=0.1`` is sktransfer's
+  ``mu = 1 / (0.1 * (1/n_s + 1/n_t))`` (the rbf kernel has a unit diagonal).
 * the row-order check, at 500 + 500 rows: the same fit with source and
   target rows interleaved; the largest difference between the embeddings of
   the same rows (relative to the largest entry, up to signs).
@@ -73,8 +75,11 @@ def _fit(method, X, sd):
         from sktransfer.feature import TransferComponentAnalysis
 
         solver = method.partition(":")[2] or "auto"
+        n_source, n_target = (sd > 0).sum(), (sd < 0).sum()
+        # the peers' mu=0.1 on the MMD term, in sktransfer's terms
+        mu = 1.0 / (0.1 * (1.0 / n_source + 1.0 / n_target))
         tca = TransferComponentAnalysis(
-            N_COMPONENTS, kernel="rbf", mu=10.0, solver=solver, random_state=0
+            N_COMPONENTS, kernel="rbf", mu=mu, solver=solver, random_state=0
         )
         return tca.fit_transform(X, sample_domain=sd)
     if method == "skada":

@@ -39,9 +39,17 @@ def scale_pixels(X, sample_domain):
 
 
 def sum_normalise_then_zscore(X, sample_domain):
-    """Divide each row by its sum, then z-score each feature over all rows."""
+    """Divide each row by its sum, then z-score each feature within each domain.
+
+    The common protocol of the Office-Caltech SURF papers (GFK, TCA, JDA,
+    SA, CORAL code: ``zscore`` of each domain's matrix): with it, 1-NN on
+    the raw features gives exactly the published per-pair accuracies.
+    """
     X = normalize(np.asarray(X, dtype=np.float64), norm="l1")
-    return StandardScaler().fit_transform(X)
+    for domain in np.unique(sample_domain):
+        rows = sample_domain == domain
+        X[rows] = StandardScaler().fit_transform(X[rows])
+    return X
 
 
 def log1p_then_l2(X, sample_domain):
@@ -169,8 +177,7 @@ register_dataset(
             "(fetch_office_caltech)"
         ),
         preprocessing=(
-            "each row divided by its sum, then each feature z-scored over all "
-            "rows of the pair"
+            "each row divided by its sum, then each feature z-scored within each domain"
         ),
         needs_files=True,
     )

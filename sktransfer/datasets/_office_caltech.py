@@ -61,7 +61,8 @@ amazon (958 images from amazon.com), caltech (1123, Caltech-256), dslr (157)
 and webcam (295). Each image is an 800-bin bag-of-words histogram of SURF
 descriptors (raw counts, float64). Labels 0..9.
 
-The usual protocol normalises each row to sum 1 and z-scores every feature;
+The usual protocol normalises each row to sum 1 and z-scores every feature
+within each domain;
 the published 1-NN results of the JDA paper also scale each row to unit L2
 norm before the mapping and each mapped row after it.
 
@@ -90,8 +91,9 @@ def fetch_office_caltech(
 
     The features are returned raw. The usual protocol (Gong et al., 2012;
     CORAL, SA, GFK code) normalises each row to sum 1 and then z-scores every
-    feature; the JDA protocol behind the published 1-NN results also scales
-    each row to unit L2 norm before the mapping and each mapped row after it.
+    feature within each domain; the JDA protocol behind the published 1-NN
+    results also scales each row to unit L2 norm before the mapping and each
+    mapped row after it.
 
     Parameters
     ----------

@@ -50,10 +50,11 @@ class JointDistributionAdaptation(_BaseTransferComponents):
     kernel_params : dict, default=None
         Further parameters of a callable kernel.
     mu : float, default=1.0
-        Weight of the regularizer (the paper's lambda); see
-        :class:`TransferComponentAnalysis`. It weighs against the kernel
-        values: with rows of unit norm (the paper's protocol) 1 is the
-        paper's choice; on unnormalized rows it is relatively weaker.
+        Weight of the regularizer (the paper's lambda), scale-free; see
+        :class:`TransferComponentAnalysis`. As in the JDA code, the
+        marginal term weighs as much as all the class terms together (it is
+        multiplied by the number of classes) before the MMD matrix is
+        scaled to unit Frobenius norm.
     solver : {"auto", "dense", "randomized", "feature", "nystroem"}, \
             default="auto"
         How the eigenproblem is solved; see
@@ -185,11 +186,13 @@ class JointDistributionAdaptation(_BaseTransferComponents):
         source, target = sample_domain > 0, sample_domain < 0
         base = KNeighborsClassifier(1) if self.estimator is None else self.estimator
         pseudo = np.asarray(y).copy()
+        classes = np.unique(pseudo[labeled])
         for _ in range(self.max_iter):
             self.estimator_ = clone(base).fit(Z[labeled], y[labeled])
             pseudo[unlabeled] = self.estimator_.predict(Z[unlabeled])
-            columns = [E_marginal]
-            for label in np.unique(pseudo[labeled]):
+            # the JDA code weighs the marginal term by the number of classes
+            columns = [E_marginal * np.sqrt(classes.size)]
+            for label in classes:
                 in_source = source & (pseudo == label) & labeled
                 in_target = target & (pseudo == label)
                 if in_source.any() and in_target.any():

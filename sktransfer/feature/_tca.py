@@ -309,7 +309,11 @@ class _BaseTransferComponents(
             max_components = n_samples - 1
             dtype = np.float32 if self.solver_ == "randomized" else np.float64
             K = kernel(X_dense, X_dense, dtype=dtype)
-            return {"K": K, "max": max_components}
+            return {
+                "K": K,
+                "max": max_components,
+                "kernel_scale": float(np.mean(np.diag(K), dtype=np.float64)),
+            }
         to_input = None
         if self.solver_ == "feature" and n_features >= n_samples:
             # work in the row space of X: X = U S V^T, Phi = U S, P = V c
@@ -343,6 +347,7 @@ class _BaseTransferComponents(
         state = _feature_state(Phi)
         state["max"] = min(n_samples - 1, state["sigma2"].shape[0])
         state["to_input"] = to_input
+        state["kernel_scale"] = float(state["sigma2"].sum()) / n_samples
         return state
 
     def _n_components(self, state):
@@ -358,18 +363,27 @@ class _BaseTransferComponents(
         return self.n_components
 
     def _solve(self, state, E, k):
-        """Solve for ``E``; set the fitted map and return the embedding."""
+        """Solve for ``E``; set the fitted map and return the embedding.
+
+        ``L = E E^T`` is scaled to unit Frobenius norm and ``mu`` by the mean
+        of the kernel diagonal (squared for the dual regularizer), so that
+        ``mu`` means the same whatever the numbers of rows and the scale of
+        the data; on rows of unit norm this is the JDA code's problem.
+        """
+        if E.shape[1]:
+            E = E / np.sqrt(np.linalg.norm(E.T @ E))
+        primal = self.solver_ == "feature"
+        scale = max(state["kernel_scale"], np.finfo(float).tiny)
+        mu = self.mu * (scale if primal else scale**2)
         if "K" in state:
             if self.solver_ == "dense":
-                W, values, Z = _solve_kernel(state["K"], E, self.mu, k)
+                W, values, Z = _solve_kernel(state["K"], E, mu, k)
             else:
                 W, values, Z = _solve_kernel_randomized(
-                    state["K"], E, self.mu, k, self.X_fit_, self.random_state
+                    state["K"], E, mu, k, self.X_fit_, self.random_state
                 )
         else:
-            W, values = _solve_feature(
-                state, E, self.mu, k, primal=self.solver_ == "feature"
-            )
+            W, values = _solve_feature(state, E, mu, k, primal=primal)
             Z = np.asarray(state["Phi"] @ W)
         variance = Z.var(axis=0)
         tiny = variance <= 1e-12 * max(variance.max(), 1e-300)
@@ -488,9 +502,12 @@ class TransferComponentAnalysis(_BaseTransferComponents):
     mu : float, default=1.0
         Weight of the regularizer (see ``solver``): larger values trade
         discrepancy reduction for a smoother, more variance-preserving map
-        (the papers use 1). It is not scale-free: it weighs against the
-        kernel values, so it means what the papers mean for rows of unit
-        norm, as in their protocol.
+        (the papers use 1). It is scale-free: the MMD matrix is scaled to
+        unit Frobenius norm, as in the JDA code, and ``mu`` is multiplied by
+        the mean of the kernel diagonal (the mean squared row norm for the
+        linear kernel; squared for the kernel solvers), so the scale of
+        ``X`` does not change its meaning. On rows of unit norm, the papers'
+        protocol, it is the papers' ``mu``.
     solver : {"auto", "dense", "randomized", "feature", "nystroem"}, \
             default="auto"
         How the eigenproblem is solved:

@@ -168,14 +168,17 @@ def test_register_dataset():
         DATASETS.pop("toy_ds", None)
 
 
-def test_office_caltech_preprocessing_normalises_then_zscores():
+def test_office_caltech_preprocessing_normalises_then_zscores_each_domain():
     rng = np.random.RandomState(0)
     counts = rng.poisson(3.0, size=(20, 5)).astype(float) + 1
-    out = DATASETS["office_caltech"].preprocess(counts * 7, np.ones(20, int))
-    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-12)
-    np.testing.assert_allclose(out.std(axis=0), 1)
+    counts[10:, 0] += 5  # the target differs in feature 0
+    sd = np.repeat([1, -1], 10)
+    out = DATASETS["office_caltech"].preprocess(counts * 7, sd)
+    for rows in (sd > 0, sd < 0):
+        np.testing.assert_allclose(out[rows].mean(axis=0), 0, atol=1e-12)
+        np.testing.assert_allclose(out[rows].std(axis=0), 1)
     # scaling a row does not change it: rows were divided by their sum first
-    same = DATASETS["office_caltech"].preprocess(counts, np.ones(20, int))
+    same = DATASETS["office_caltech"].preprocess(counts, sd)
     np.testing.assert_allclose(out, same)
 
 

@@ -37,10 +37,16 @@ def test_tca_reduces_the_domain_mean_difference():
 
 
 def _primal_tca(X, sd, k, mu=1.0):
-    """JDA's linear TCA, directly: X^T H X p = lambda (X^T e e^T X + mu I) p."""
+    """JDA's linear TCA, directly: X^T H X p = lambda (X^T M X + mu' I) p.
+
+    As in the JDA code, ``M = e e^T`` is scaled to unit Frobenius norm; ``mu``
+    is scaled by the mean squared row norm (1 on the code's unit-norm rows).
+    """
     n = X.shape[0]
     e = np.where(sd > 0, 1 / (sd > 0).sum(), -1 / (sd < 0).sum())
+    e /= np.linalg.norm(e)
     A = X.T @ (np.eye(n) - 1 / n) @ X
+    mu = mu * np.mean(np.sum(X**2, axis=1))
     B = np.outer(X.T @ e, X.T @ e) + mu * np.eye(X.shape[1])
     _, P = scipy.linalg.eigh(A, B)
     return X @ P[:, ::-1][:, :k]
@@ -54,6 +60,41 @@ def test_feature_solver_is_jda_primal_tca(n_features):
         X, sample_domain=sd
     )
     _same_up_to_sign(Z, _primal_tca(X, sd, 3), atol=1e-6)
+
+
+def test_jda_feature_solver_solves_the_jda_code_problem():
+    # the last round of JDA, rebuilt from its pseudo-labels as the JDA code
+    # builds it: M = C e0 e0^T + sum_c e_c e_c^T, scaled to unit norm
+    X, y, sd = nuisance_shift(n=40)
+    X = np.hstack([X, np.random.RandomState(1).normal(size=(80, 4))])
+    y_fit = np.where(sd > 0, y, -1)
+    jda = JointDistributionAdaptation(3, max_iter=2)
+    Z = jda.fit_transform(X, y_fit, sample_domain=sd)
+    pseudo, n = jda.pseudo_labels_, X.shape[0]
+    source, target = sd > 0, sd < 0
+    e0 = np.where(source, 1 / source.sum(), -1 / target.sum())
+    M = 2 * np.outer(e0, e0)
+    for c in (0, 1):
+        e = np.zeros(n)
+        e[source & (pseudo == c)] = 1 / (source & (pseudo == c)).sum()
+        e[target & (pseudo == c)] = -1 / (target & (pseudo == c)).sum()
+        M += np.outer(e, e)
+    M /= np.linalg.norm(M)
+    mu = np.mean(np.sum(X**2, axis=1))
+    A = X.T @ (np.eye(n) - 1 / n) @ X
+    _, P = scipy.linalg.eigh(A, X.T @ M @ X + mu * np.eye(X.shape[1]))
+    _same_up_to_sign(Z, X @ P[:, ::-1][:, :3], atol=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["feature", "dense"])
+def test_tca_does_not_depend_on_the_scale_of_x(solver):
+    X, _, sd = nuisance_shift()
+    Z = TransferComponentAnalysis(2, solver=solver).fit_transform(X, sample_domain=sd)
+    Z_scaled = TransferComponentAnalysis(2, solver=solver).fit_transform(
+        100 * X, sample_domain=sd
+    )
+    # the kernel embedding K W scales with K: compare directions
+    _same_up_to_sign(Z_scaled / np.abs(Z_scaled).max(), Z / np.abs(Z).max(), atol=1e-6)
 
 
 def test_nystroem_with_every_row_as_landmark_is_exact():
@@ -141,9 +182,10 @@ def test_single_domain_is_kernel_pca():
 
     X, _, _ = nuisance_shift()
     X = X - X.mean(axis=0)  # TCA's kernel is not centered, only its objective
-    Z = TransferComponentAnalysis(2).fit_transform(X)
     Z = TransferComponentAnalysis(2, mu=4.0).fit_transform(X)
-    _same_up_to_sign(Z, PCA(2).fit_transform(X) / 2.0, 1e-6)
+    # unit-norm directions scaled by 1 / sqrt(mu * mean squared row norm)
+    scale = np.sqrt(4.0 * np.mean(np.sum(X**2, axis=1)))
+    _same_up_to_sign(Z, PCA(2).fit_transform(X) / scale, 1e-6)
 
 
 def test_feature_names_and_set_output():

@@ -131,13 +131,16 @@ def test_bad_sizes(pair):
 
 @pytest.mark.slow
 def test_office_caltech_domains_differ(shared_data_home):
-    from sktransfer.benchmark._datasets import sum_normalise_then_zscore
+    from sklearn.preprocessing import StandardScaler, normalize
+
     from sktransfer.datasets import fetch_office_caltech
 
     X, _, sd = fetch_office_caltech(
         "dslr", "webcam", data_home=shared_data_home, return_X_y=True
     )
-    X = sum_normalise_then_zscore(X, sd)
+    # z-scored over both domains: z-scoring each domain (the benchmark's
+    # protocol) removes the per-feature means and scales the test would see
+    X = StandardScaler().fit_transform(normalize(X, norm="l1"))
     Xs, Xt = X[sd > 0], X[sd < 0]
     half = np.random.RandomState(0).permutation(len(Xt))
     between = proxy_a_distance(Xs, Xt, random_state=0)

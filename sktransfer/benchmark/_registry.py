@@ -505,7 +505,15 @@ register_method(
     "invariant_features",
     "sktransfer.feature:DomainInvariantFeatureSelector",
     kind="feature",
-    description="keep the half of the features with the smallest KS shift",
+    description="drop the features with a significant KS shift (Holm, alpha=0.05)",
+)
+register_method(
+    "pivot_features",
+    "sktransfer.feature:PivotFeatureSelector",
+    kind="feature",
+    description="keep the SCL-MI pivots: up to 1000 features frequent in both "
+    "domains with the most mutual information with the label (Blitzer et al., "
+    "2007)",
 )
 
 # --- parameter-based transfer (sktransfer.parameter) ------------------------

@@ -4,10 +4,12 @@ Mappings into a space where source and target agree
 (:class:`TransferComponentAnalysis`, :class:`JointDistributionAdaptation`,
 :class:`CORAL`, :class:`SubspaceAlignment`,
 :class:`MarginalizedDenoisingAutoencoder`), Daume's
-:class:`FeatureAugmentation`, and :class:`DomainInvariantFeatureSelector`,
-which keeps the features whose distributions agree across domains.
+:class:`FeatureAugmentation`, :class:`DomainInvariantFeatureSelector`,
+which drops the features whose distributions shift across domains, and
+:class:`PivotFeatureSelector`, which keeps the pivot features of structural
+correspondence learning (frequent in both domains, informative of the label).
 
-TCA, JDA, mSDA and the selector map every row alike. CORAL, SA and feature
+TCA, JDA, mSDA and the selectors map every row alike. CORAL, SA and feature
 augmentation map a row by its domain: ``fit_transform(X, y,
 sample_domain=...)`` maps each training row by its domain, and
 ``transform(X)`` maps new rows as target rows.
@@ -17,7 +19,7 @@ from ._augmentation import FeatureAugmentation
 from ._coral import CORAL
 from ._jda import JointDistributionAdaptation
 from ._msda import MarginalizedDenoisingAutoencoder
-from ._selection import DomainInvariantFeatureSelector
+from ._selection import DomainInvariantFeatureSelector, PivotFeatureSelector
 from ._subspace import SubspaceAlignment
 from ._tca import TransferComponentAnalysis
 
@@ -27,6 +29,7 @@ __all__ = [
     "FeatureAugmentation",
     "JointDistributionAdaptation",
     "MarginalizedDenoisingAutoencoder",
+    "PivotFeatureSelector",
     "SubspaceAlignment",
     "TransferComponentAnalysis",
 ]

@@ -1,4 +1,4 @@
-"""MarginalizedDenoisingAutoencoder and DomainInvariantFeatureSelector."""
+"""MarginalizedDenoisingAutoencoder (the selectors are tested in test_selection.py)."""
 
 import os
 
@@ -6,10 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sktransfer.feature import (
-    DomainInvariantFeatureSelector,
-    MarginalizedDenoisingAutoencoder,
-)
+from sktransfer.feature import MarginalizedDenoisingAutoencoder
 
 
 def _word_counts(seed=0, n=100, n_features=40):
@@ -72,37 +69,6 @@ def test_msda_links_domain_specific_words():
 def test_msda_bad_noise():
     with pytest.raises(ValueError, match="noise"):
         MarginalizedDenoisingAutoencoder(noise=1.0).fit(np.ones((4, 2)))
-
-
-# --- DomainInvariantFeatureSelector --------------------------------------------
-
-
-@pytest.mark.parametrize("statistic", ["ks", "mean_difference"])
-def test_selector_drops_the_shifted_features(statistic):
-    X, sd = _word_counts()
-    selector = DomainInvariantFeatureSelector(30, statistic=statistic)
-    support = selector.fit(X, sample_domain=sd).get_support()
-    assert not support[:10].any()
-    assert selector.transform(X).shape == (200, 30)
-
-
-def test_selector_sparse_equals_dense_and_default_keeps_half():
-    X, sd = _word_counts()
-    sparse = DomainInvariantFeatureSelector().fit(X, sample_domain=sd)
-    dense = DomainInvariantFeatureSelector().fit(X.toarray(), sample_domain=sd)
-    np.testing.assert_array_equal(sparse.get_support(), dense.get_support())
-    assert sparse.get_support().sum() == 20
-
-
-def test_selector_single_domain_keeps_everything():
-    X, _ = _word_counts()
-    assert DomainInvariantFeatureSelector().fit(X).get_support().all()
-
-
-def test_selector_too_many_features():
-    X, sd = _word_counts()
-    with pytest.raises(ValueError, match="n_features_to_select=50 is larger"):
-        DomainInvariantFeatureSelector(50).fit(X, sample_domain=sd)
 
 
 # --- real data (slow) ----------------------------------------------------------

@@ -28,10 +28,12 @@ def test_example_runs(path, tmp_path, monkeypatch):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import sklearn
 
     monkeypatch.chdir(tmp_path)
     try:
-        with threadpool_limits(1):
+        # an example that sets scikit-learn's config must not leak it
+        with threadpool_limits(1), sklearn.config_context():
             runpy.run_path(str(path), run_name="__main__")
     finally:
         plt.close("all")

@@ -162,7 +162,20 @@ def _n_to_select(n_features_to_select, n_features):
     return max(1, int(n_features_to_select * n_features))
 
 
-class DomainInvariantFeatureSelector(DomainAwareMixin, SelectorMixin, BaseEstimator):
+class _BaseDomainSelector(DomainAwareMixin, SelectorMixin, BaseEstimator):
+    """What the selectors share: the support mask set in ``fit``, sparse input."""
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return self._support
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class DomainInvariantFeatureSelector(_BaseDomainSelector):
     """Drop the features whose distribution shifts between source and target.
 
     Each feature is compared between its source and its target values by a
@@ -342,15 +355,6 @@ class DomainInvariantFeatureSelector(DomainAwareMixin, SelectorMixin, BaseEstima
         self._support = support
         return self
 
-    def _get_support_mask(self):
-        check_is_fitted(self)
-        return self._support
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
 
 # --- pivot features (structural correspondence learning) ----------------------
 
@@ -404,7 +408,7 @@ def _min_rows(min_frequency, n_rows):
     return max(1, int(np.ceil(min_frequency * n_rows)))
 
 
-class PivotFeatureSelector(DomainAwareMixin, SelectorMixin, BaseEstimator):
+class PivotFeatureSelector(_BaseDomainSelector):
     """Keep the pivot features of structural correspondence learning.
 
     Pivots are the features that behave alike in both domains and matter for
@@ -615,12 +619,3 @@ class PivotFeatureSelector(DomainAwareMixin, SelectorMixin, BaseEstimator):
         self._support = np.zeros(n_features, dtype=bool)
         self._support[order] = True
         return self
-
-    def _get_support_mask(self):
-        check_is_fitted(self)
-        return self._support
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags

@@ -1,6 +1,7 @@
 """Small shifted data shared by the tests of sktransfer.feature."""
 
 import numpy as np
+import scipy.sparse as sp
 
 
 def nuisance_shift(seed=0, n=150):
@@ -18,3 +19,13 @@ def nuisance_shift(seed=0, n=150):
     X[sample_domain < 0, 1] += 6
     X[sample_domain < 0, 2] -= 4
     return X, y, sample_domain
+
+
+def word_counts(seed=0, n=100, n_features=40):
+    """Bag of words: source and target use partly different words."""
+    rng = np.random.RandomState(seed)
+    X = rng.poisson(0.3, size=(2 * n, n_features)).astype(float)
+    sd = np.repeat([1, -1], n)
+    X[sd > 0, :5] += rng.poisson(1.0, size=(n, 5))
+    X[sd < 0, 5:10] += rng.poisson(1.0, size=(n, 5))
+    return sp.csr_matrix(X), sd

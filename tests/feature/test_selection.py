@@ -18,15 +18,7 @@ from sktransfer.feature._selection import (
 )
 from sktransfer.pipeline import make_transfer_pipeline
 
-
-def _word_counts(seed=0, n=100, n_features=40):
-    """Bag of words: source and target use partly different words."""
-    rng = np.random.RandomState(seed)
-    X = rng.poisson(0.3, size=(2 * n, n_features)).astype(float)
-    sd = np.repeat([1, -1], n)
-    X[sd > 0, :5] += rng.poisson(1.0, size=(n, 5))
-    X[sd < 0, 5:10] += rng.poisson(1.0, size=(n, 5))
-    return sp.csr_matrix(X), sd
+from ._data import word_counts
 
 
 def _gaussian_shift(seed=0, n=300, n_features=20, shifted=(0, 1, 2)):
@@ -72,7 +64,7 @@ def test_holm_and_bh_adjustments():
 
 @pytest.mark.parametrize("statistic", ["ks", "mean_difference"])
 def test_selector_drops_the_shifted_features(statistic):
-    X, sd = _word_counts()
+    X, sd = word_counts()
     selector = DomainInvariantFeatureSelector(30, statistic=statistic)
     support = selector.fit(X, sample_domain=sd).get_support()
     assert not support[:10].any()
@@ -98,7 +90,7 @@ def test_default_keeps_everything_without_shift():
 
 
 def test_default_on_word_counts_drops_the_domain_specific_words():
-    X, sd = _word_counts(n=300)
+    X, sd = word_counts(n=300)
     support = DomainInvariantFeatureSelector().fit(X, sample_domain=sd).get_support()
     assert not support[:10].any()
     assert support[10:].all()
@@ -140,7 +132,7 @@ def test_every_feature_shifted_keeps_the_least_shifted_with_a_warning():
 @pytest.mark.parametrize("statistic", ["ks", "mean_difference"])
 @pytest.mark.parametrize("n_features_to_select", [None, 20, 0.25])
 def test_selector_sparse_equals_dense(statistic, n_features_to_select):
-    X, sd = _word_counts()
+    X, sd = word_counts()
     params = dict(n_features_to_select=n_features_to_select, statistic=statistic)
     sparse = DomainInvariantFeatureSelector(**params).fit(X, sample_domain=sd)
     dense = DomainInvariantFeatureSelector(**params).fit(X.toarray(), sample_domain=sd)
@@ -152,20 +144,20 @@ def test_selector_sparse_equals_dense(statistic, n_features_to_select):
 
 
 def test_selector_single_domain_keeps_everything():
-    X, _ = _word_counts()
+    X, _ = word_counts()
     selector = DomainInvariantFeatureSelector().fit(X)
     assert selector.get_support().all()
     assert (selector.pvalues_ == 1).all()
 
 
 def test_selector_too_many_features():
-    X, sd = _word_counts()
+    X, sd = word_counts()
     with pytest.raises(ValueError, match="n_features_to_select=50 is larger"):
         DomainInvariantFeatureSelector(50).fit(X, sample_domain=sd)
 
 
 def test_selector_single_target_row():
-    X, sd = _word_counts()
+    X, sd = word_counts()
     sd = np.where(np.arange(200) < 199, 1, -1)
     with pytest.raises(ValueError, match="at least 2 target rows.*got 1"):
         DomainInvariantFeatureSelector().fit(X, sample_domain=sd)

@@ -8,22 +8,11 @@ import scipy.sparse as sp
 
 from sktransfer.feature import MarginalizedDenoisingAutoencoder
 
-
-def _word_counts(seed=0, n=100, n_features=40):
-    """Bag of words: source and target use partly different words."""
-    rng = np.random.RandomState(seed)
-    X = rng.poisson(0.3, size=(2 * n, n_features)).astype(float)
-    sd = np.repeat([1, -1], n)
-    X[sd > 0, :5] += rng.poisson(1.0, size=(n, 5))
-    X[sd < 0, 5:10] += rng.poisson(1.0, size=(n, 5))
-    return sp.csr_matrix(X), sd
-
-
-# --- mSDA --------------------------------------------------------------------
+from ._data import word_counts
 
 
 def test_msda_sparse_input_and_shapes():
-    X, sd = _word_counts()
+    X, sd = word_counts()
     msda = MarginalizedDenoisingAutoencoder(n_layers=3, max_features=15, random_state=0)
     Z = msda.fit_transform(X, sample_domain=sd)
     assert sp.issparse(Z)
@@ -34,7 +23,7 @@ def test_msda_sparse_input_and_shapes():
 
 
 def test_msda_transform_reproduces_fit_transform_and_dense_equals_sparse():
-    X, sd = _word_counts()
+    X, sd = word_counts()
     msda = MarginalizedDenoisingAutoencoder(n_layers=2, max_features=15, random_state=0)
     Z = msda.fit_transform(X, sample_domain=sd)
     np.testing.assert_allclose(msda.transform(X).toarray(), Z.toarray(), atol=1e-10)
@@ -57,7 +46,7 @@ def test_msda_closed_form_is_the_expected_reconstruction():
 
 def test_msda_links_domain_specific_words():
     """Words of one domain get hidden features that the other domain shares."""
-    X, sd = _word_counts(n=300)
+    X, sd = word_counts(n=300)
     msda = MarginalizedDenoisingAutoencoder(n_layers=1, keep_input=False)
     Z = msda.fit_transform(X, sample_domain=sd)
     raw_gap = np.abs(X[sd > 0].mean(0) - X[sd < 0].mean(0)).mean()

@@ -196,10 +196,9 @@ class DomainInvariantFeatureSelector(_BaseDomainSelector):
     ----------
     n_features_to_select : int, float or None, default=None
         ``None`` keeps every feature whose shift is not significant at level
-        ``alpha`` after ``correction`` (at least one: if every feature
-        shifts, the least shifted one is kept, with a warning). An int keeps
-        that many features with the smallest statistic; a float in (0, 1] is
-        that fraction of the features.
+        ``alpha`` after ``correction``, within the limit ``max_dropped``. An
+        int keeps that many features with the smallest statistic; a float
+        in (0, 1] is that fraction of the features.
     statistic : {"ks", "mean_difference"}, default="ks"
         "ks": the two-sample Kolmogorov-Smirnov statistic, the largest gap
         between the two empirical distribution functions (any change of
@@ -221,6 +220,15 @@ class DomainInvariantFeatureSelector(_BaseDomainSelector):
         feature (Holm is uniformly more powerful); "fdr_bh"
         (Benjamini-Hochberg) controls the expected fraction of unshifted
         features among those dropped, and so drops more.
+    max_dropped : float in [0, 1], default=0.5
+        Largest fraction of the features the test may drop (with
+        ``n_features_to_select=None``). When more shift significantly, the
+        shift is not confined to a few features (rotated or blurred images,
+        say) and dropping them all would leave the classifier with next to
+        nothing: the ``1 - max_dropped`` fraction with the smallest shift is
+        kept instead, with a warning (a mapping such as
+        :class:`CORAL` or :class:`TransferComponentAnalysis` suits such a
+        shift better). At least one feature is always kept.
 
     Attributes
     ----------
@@ -286,15 +294,22 @@ class DomainInvariantFeatureSelector(_BaseDomainSelector):
         "statistic": [StrOptions({"ks", "mean_difference"})],
         "alpha": [Interval(numbers.Real, 0, 1, closed="both")],
         "correction": [StrOptions({"holm", "bonferroni", "fdr_bh"})],
+        "max_dropped": [Interval(numbers.Real, 0, 1, closed="both")],
     }
 
     def __init__(
-        self, n_features_to_select=None, statistic="ks", alpha=0.05, correction="holm"
+        self,
+        n_features_to_select=None,
+        statistic="ks",
+        alpha=0.05,
+        correction="holm",
+        max_dropped=0.5,
     ):
         self.n_features_to_select = n_features_to_select
         self.statistic = statistic
         self.alpha = alpha
         self.correction = correction
+        self.max_dropped = max_dropped
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, sample_domain=None):
@@ -339,15 +354,21 @@ class DomainInvariantFeatureSelector(_BaseDomainSelector):
         if self.n_features_to_select is None:
             shifted = _adjust_pvalues(self.pvalues_, self.correction) <= self.alpha
             support = ~shifted
-            if not support.any():
+            max_drop = min(int(self.max_dropped * n_features), n_features - 1)
+            if shifted.sum() > max_drop:
                 warnings.warn(
-                    f"Every one of the {n_features} features shifts significantly "
-                    f"between the domains (alpha={self.alpha}); keeping the least "
-                    "shifted one.",
+                    f"{shifted.sum()} of the {n_features} features shift "
+                    f"significantly between the domains (alpha={self.alpha}), more "
+                    f"than max_dropped={self.max_dropped} allows; keeping the "
+                    f"{n_features - max_drop} least shifted. The shift is not "
+                    "confined to a few features: a mapping such as CORAL or TCA "
+                    "may suit it better.",
                     UserWarning,
                     stacklevel=2,
                 )
-                support[np.argmin(self.statistics_)] = True
+                order = np.argsort(self.statistics_, kind="stable")
+                support = np.zeros(n_features, dtype=bool)
+                support[order[: n_features - max_drop]] = True
         else:
             order = np.argsort(self.statistics_, kind="stable")
             support = np.zeros(n_features, dtype=bool)

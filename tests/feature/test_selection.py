@@ -123,10 +123,27 @@ def test_every_feature_shifted_keeps_the_least_shifted_with_a_warning():
     X, sd = _gaussian_shift(n=100, n_features=3, shifted=(0, 1, 2))
     X[sd < 0, 1] += 5.0
     X[sd < 0, 2] += 2.0
-    selector = DomainInvariantFeatureSelector()
-    with pytest.warns(UserWarning, match="Every one of the 3 features shifts"):
+    selector = DomainInvariantFeatureSelector(max_dropped=1.0)
+    with pytest.warns(UserWarning, match="3 of the 3 features shift"):
         selector.fit(X, sample_domain=sd)
     np.testing.assert_array_equal(selector.get_support(), [True, False, False])
+
+
+def test_a_widespread_shift_drops_at_most_max_dropped():
+    # 8 of 10 features shift: the test would drop 8, the default cap drops 5
+    X, sd = _gaussian_shift(n=200, n_features=10, shifted=tuple(range(8)))
+    with pytest.warns(UserWarning, match="8 of the 10 features shift"):
+        selector = DomainInvariantFeatureSelector().fit(X, sample_domain=sd)
+    support = selector.get_support()
+    assert support.sum() == 5
+    assert support[8:].all()  # the unshifted features are among those kept
+    assert (
+        selector.set_params(max_dropped=0.8)
+        .fit(X, sample_domain=sd)
+        .get_support()
+        .sum()
+        == 2
+    )
 
 
 @pytest.mark.parametrize("statistic", ["ks", "mean_difference"])

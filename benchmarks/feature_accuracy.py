@@ -16,9 +16,9 @@ CORAL's published result uses a linear SVM and the sampled protocol of Gong
 et al. (2012) that its code follows: 20 source rows per class (8 when dslr
 is the source), ``--n-trials`` draws (the paper: 20), the SVM's C
 chosen by 2-fold cross-validation on the source rows from 1e-3 ... 1e4. The
-``*_svm`` columns follow it, source-only beside CORAL; ``coral_code_svm``
-is the map of CORAL's released SVM code, which also multiplies the target
-rows by the recoloring matrix.
+``*_svm`` columns follow it (``--n-trials 0``: every source row instead),
+source-only beside CORAL; ``coral_code_svm`` is the map of CORAL's released
+SVM code, which also multiplies the target rows by the recoloring matrix.
 
 Amazon reviews (all 12 pairs, 2000 reviews per domain) reuses the runner of
 ``sktransfer benchmark``: a tuned logistic regression on raw features
@@ -26,7 +26,9 @@ Amazon reviews (all 12 pairs, 2000 reviews per domain) reuses the runner of
 (``msda``), on the features kept by the domain-invariant selector (those
 without a significant KS shift, ``invariant_features``) and on the SCL-MI
 pivot features (``pivot_features``: frequent in both domains, most
-informative of the label), with 50 labeled target rows.
+informative of the label), and on structural correspondence learning's
+features (``scl``: the input features plus their projection onto the
+directions that best predict those pivots), with 50 labeled target rows.
 
 Usage::
 
@@ -115,6 +117,7 @@ AMAZON_METHODS = [
     "msda",
     "invariant_features",
     "pivot_features",
+    "scl",
 ]
 PUBLISHED = {
     "source_only": "31.4 (1-NN)",
@@ -139,11 +142,14 @@ def _map(make_mapping, X, y, sd, l2):
 
 
 def _sampled_svm_accuracy(X, y, sd, make_mapping, *, source, l2, n_trials):
-    """CORAL's protocol: a few source rows per class, linear SVM, C by 2-fold CV."""
+    """CORAL's protocol: a few source rows per class, linear SVM, C by 2-fold CV.
+
+    ``n_trials=0``: every source row, once.
+    """
     per_class = 8 if source == "dslr" else 20  # as in Gong et al.'s code
     source_rows, target_rows = np.flatnonzero(sd > 0), np.flatnonzero(sd < 0)
     scores = []
-    for trial in range(n_trials):
+    for trial in range(max(n_trials, 1)):
         rng = np.random.RandomState(trial)
         drawn = np.concatenate(
             [
@@ -151,6 +157,8 @@ def _sampled_svm_accuracy(X, y, sd, make_mapping, *, source, l2, n_trials):
                 for c in np.unique(y[source_rows])
             ]
         )
+        if n_trials == 0:
+            drawn = source_rows
         rows = np.concatenate([drawn, target_rows])
         Z = _map(make_mapping, X[rows], y[rows], sd[rows], l2)
         src = sd[rows] > 0
@@ -244,7 +252,8 @@ def main(argv=None):
         "--n-trials",
         type=int,
         default=20,
-        help="source draws of the sampled SVM protocol (20, as in the CORAL paper)",
+        help="source draws of the sampled SVM protocol (20, as in the CORAL "
+        "paper); 0: every source row, once",
     )
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--data-home", default=None)

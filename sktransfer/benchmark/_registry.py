@@ -515,6 +515,14 @@ register_method(
     "domains with the most mutual information with the label (Blitzer et al., "
     "2007)",
 )
+register_method(
+    "scl",
+    "sktransfer.feature:StructuralCorrespondenceLearning",
+    kind="feature",
+    description="Structural correspondence learning (SCL-MI): the input features "
+    "plus their projection onto 50 directions that predict the pivots (Blitzer et "
+    "al., 2006, 2007)",
+)
 
 # --- parameter-based transfer (sktransfer.parameter) ------------------------
 

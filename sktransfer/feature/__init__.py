@@ -5,12 +5,14 @@ Mappings into a space where source and target agree
 :class:`CORAL`, :class:`SubspaceAlignment`,
 :class:`MarginalizedDenoisingAutoencoder`), Daume's
 :class:`FeatureAugmentation`, :class:`DomainInvariantFeatureSelector`,
-which drops the features whose distributions shift across domains, and
+which drops the features whose distributions shift across domains,
 :class:`PivotFeatureSelector`, which keeps the pivot features of structural
-correspondence learning (frequent in both domains, informative of the label).
+correspondence learning (frequent in both domains, informative of the label),
+and :class:`StructuralCorrespondenceLearning` (SCL), which appends to the
+features their projection onto the directions that best predict the pivots.
 
-TCA, JDA, mSDA and the selectors map every row alike. CORAL, SA and feature
-augmentation map a row by its domain: ``fit_transform(X, y,
+TCA, JDA, mSDA, SCL and the selectors map every row alike. CORAL, SA and
+feature augmentation map a row by its domain: ``fit_transform(X, y,
 sample_domain=...)`` maps each training row by its domain, and
 ``transform(X)`` maps new rows as target rows.
 """
@@ -19,6 +21,7 @@ from ._augmentation import FeatureAugmentation
 from ._coral import CORAL
 from ._jda import JointDistributionAdaptation
 from ._msda import MarginalizedDenoisingAutoencoder
+from ._scl import StructuralCorrespondenceLearning
 from ._selection import DomainInvariantFeatureSelector, PivotFeatureSelector
 from ._subspace import SubspaceAlignment
 from ._tca import TransferComponentAnalysis
@@ -30,6 +33,7 @@ __all__ = [
     "JointDistributionAdaptation",
     "MarginalizedDenoisingAutoencoder",
     "PivotFeatureSelector",
+    "StructuralCorrespondenceLearning",
     "SubspaceAlignment",
     "TransferComponentAnalysis",
 ]

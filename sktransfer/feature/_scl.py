@@ -273,6 +273,11 @@ class StructuralCorrespondenceLearning(
         self : StructuralCorrespondenceLearning
             The fitted transformer.
         """
+        self._fit(X, y, sample_domain)
+        return self
+
+    def _fit(self, X, y, sample_domain):
+        """Fit; return the validated ``X`` and its unscaled projection."""
         X, y, sample_domain = validate_domain_data(
             self,
             X,
@@ -345,10 +350,12 @@ class StructuralCorrespondenceLearning(
         self.components_[:, others] = U.T
         self.singular_values_ = s
 
-        projected = np.mean(_row_norms(_dense(X_others @ U)))
+        projection = _dense(X_others @ U)  # = X @ components_.T
+        projected = np.mean(_row_norms(projection))
         self.scale_ = float(np.mean(_row_norms(X)) / projected) if projected else 1.0
-        return self
+        return X, projection
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, *, sample_domain=None):
         """Fit, then map the rows of ``X``.
 
@@ -367,7 +374,8 @@ class StructuralCorrespondenceLearning(
             ``[X, SCL features]`` (sparse when ``X`` is sparse), or the SCL
             features alone with ``keep_input=False``.
         """
-        return self.fit(X, y, sample_domain=sample_domain).transform(X)
+        X, projection = self._fit(X, y, sample_domain)
+        return self._output(X, self.scale_ * projection)
 
     def transform(self, X):
         """Append the SCL features to the rows.
@@ -386,7 +394,10 @@ class StructuralCorrespondenceLearning(
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64)
-        Z = self.scale_ * _dense(X @ self.components_.T)
+        return self._output(X, self.scale_ * _dense(X @ self.components_.T))
+
+    def _output(self, X, Z):
+        """``[X, Z]``, or ``Z`` alone with ``keep_input=False``."""
         if not self.keep_input:
             return Z
         if sp.issparse(X):

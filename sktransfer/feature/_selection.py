@@ -353,27 +353,23 @@ class DomainInvariantFeatureSelector(_BaseDomainSelector):
         self.statistics_, self.pvalues_ = test(Xs, Xt)
         if self.n_features_to_select is None:
             shifted = _adjust_pvalues(self.pvalues_, self.correction) <= self.alpha
-            support = ~shifted
             max_drop = min(int(self.max_dropped * n_features), n_features - 1)
-            if shifted.sum() > max_drop:
-                warnings.warn(
-                    f"{shifted.sum()} of the {n_features} features shift "
-                    f"significantly between the domains (alpha={self.alpha}), more "
-                    f"than max_dropped={self.max_dropped} allows; keeping the "
-                    f"{n_features - max_drop} least shifted. The shift is not "
-                    "confined to a few features: a mapping such as CORAL or TCA "
-                    "may suit it better.",
-                    UserWarning,
-                    stacklevel=2,
-                )
-                order = np.argsort(self.statistics_, kind="stable")
-                support = np.zeros(n_features, dtype=bool)
-                support[order[: n_features - max_drop]] = True
-        else:
-            order = np.argsort(self.statistics_, kind="stable")
-            support = np.zeros(n_features, dtype=bool)
-            support[order[:n_keep]] = True
-        self._support = support
+            if shifted.sum() <= max_drop:
+                self._support = ~shifted
+                return self
+            n_keep = n_features - max_drop
+            warnings.warn(
+                f"{shifted.sum()} of the {n_features} features shift "
+                f"significantly between the domains (alpha={self.alpha}), more "
+                f"than max_dropped={self.max_dropped} allows; keeping the "
+                f"{n_keep} least shifted. The shift is not confined to a few "
+                "features: a mapping such as CORAL or TCA may suit it better.",
+                UserWarning,
+                stacklevel=2,
+            )
+        order = np.argsort(self.statistics_, kind="stable")
+        self._support = np.zeros(n_features, dtype=bool)
+        self._support[order[:n_keep]] = True
         return self
 
 

@@ -367,8 +367,8 @@ class _BaseTransferComponents(
 
         ``L = E E^T`` is scaled to unit Frobenius norm and ``mu`` by the mean
         of the kernel diagonal (squared for the dual regularizer), so that
-        ``mu`` means the same whatever the numbers of rows and the scale of
-        the data; on rows of unit norm this is the JDA code's problem.
+        ``mu`` means the same whatever the scale of the data; on rows of unit
+        norm this is the JDA code's problem.
         """
         if E.shape[1]:
             E = E / np.sqrt(np.linalg.norm(E.T @ E))

@@ -5,7 +5,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -83,10 +82,10 @@ def _labeled_domain_rows(estimator, X, y, sample_domain, regression):
             "rows. Label a few target rows, or use an unsupervised method such "
             "as ImportanceWeightedClassifier.",
             NoLabeledTargetWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     rows = np.flatnonzero(keep)
-    X = X[rows] if sp.issparse(X) else X[rows]
+    X = X[rows]
     y, is_source = y[rows], sample_domain[rows] > 0
     transfer = bool(is_source.any() and (~is_source).any())
     return X, y, is_source, transfer
@@ -223,6 +222,14 @@ def _target_folds(y_enc, target_rows, cv, rng):
 class _BaseTrAdaBoost(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
     """Validation and prediction code shared by the TrAdaBoost estimators."""
 
+    #: Cloned when ``estimator=None``; set by each estimator.
+    _default_estimator = None
+
+    def _base_estimator(self):
+        if self.estimator is None:
+            return clone(self._default_estimator)
+        return self.estimator
+
     def _sparse_ok(self):
         return get_tags(self._base_estimator()).input_tags.sparse
 
@@ -240,6 +247,22 @@ class _BaseTrAdaBoost(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
             regression=regression,
         )
         return base, X, y, sample_domain
+
+    def _validated_labeled_rows(self, X, y, sample_domain, regression):
+        """Validate the input, then keep the labeled rows.
+
+        Returns ``base, X, y, is_source, transfer`` (see
+        ``_labeled_domain_rows``); ``y`` is float for a regressor.
+        """
+        base, X, y, sample_domain = self._validate_fit(X, y, sample_domain, regression)
+        if regression:
+            y = y.astype(np.float64)
+        else:
+            check_classification_targets(y)
+        X, y, is_source, transfer = _labeled_domain_rows(
+            self, X, y, sample_domain, regression=regression
+        )
+        return base, X, y, is_source, transfer
 
     def _check_X(self, X):
         check_is_fitted(self)
@@ -426,6 +449,8 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
     (0.5, 2)
     """
 
+    _default_estimator = DecisionTreeClassifier(max_depth=1)
+
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
@@ -461,11 +486,6 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
         self.cv = cv
         self.random_state = random_state
 
-    def _base_estimator(self):
-        if self.estimator is None:
-            return DecisionTreeClassifier(max_depth=1)
-        return self.estimator
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sample_domain=None):
         """Boost on the source rows and the labeled target rows.
@@ -485,10 +505,8 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
         self : TrAdaBoostClassifier
             The fitted estimator.
         """
-        base, X, y, sample_domain = self._validate_fit(X, y, sample_domain, False)
-        check_classification_targets(y)
-        X, y, is_source, transfer = _labeled_domain_rows(
-            self, X, y, sample_domain, regression=False
+        base, X, y, is_source, transfer = self._validated_labeled_rows(
+            X, y, sample_domain, regression=False
         )
         self.classes_, y_enc = np.unique(y, return_inverse=True)
         rng = check_random_state(self.random_state)
@@ -845,6 +863,8 @@ class TrAdaBoostRegressor(RegressorMixin, _BaseTrAdaBoost):
     (2,)
     """
 
+    _default_estimator = DecisionTreeRegressor(max_depth=3)
+
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
@@ -874,11 +894,6 @@ class TrAdaBoostRegressor(RegressorMixin, _BaseTrAdaBoost):
         self.vote = vote
         self.random_state = random_state
 
-    def _base_estimator(self):
-        if self.estimator is None:
-            return DecisionTreeRegressor(max_depth=3)
-        return self.estimator
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sample_domain=None):
         """Boost on the source rows and the labeled target rows.
@@ -898,10 +913,8 @@ class TrAdaBoostRegressor(RegressorMixin, _BaseTrAdaBoost):
         self : TrAdaBoostRegressor
             The fitted estimator.
         """
-        base, X, y, sample_domain = self._validate_fit(X, y, sample_domain, True)
-        y = y.astype(np.float64)
-        X, y, is_source, transfer = _labeled_domain_rows(
-            self, X, y, sample_domain, regression=True
+        base, X, y, is_source, transfer = self._validated_labeled_rows(
+            X, y, sample_domain, regression=True
         )
         rng = check_random_state(self.random_state)
         weights = _initial_weights(is_source, transfer, self.target_weight)
@@ -1018,6 +1031,8 @@ class TwoStageTrAdaBoostR2(RegressorMixin, _BaseTrAdaBoost):
     (5,)
     """
 
+    _default_estimator = DecisionTreeRegressor(max_depth=3)
+
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
@@ -1044,11 +1059,6 @@ class TwoStageTrAdaBoostR2(RegressorMixin, _BaseTrAdaBoost):
         self.loss = loss
         self.random_state = random_state
 
-    def _base_estimator(self):
-        if self.estimator is None:
-            return DecisionTreeRegressor(max_depth=3)
-        return self.estimator
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sample_domain=None):
         """Run the stages and keep the one with the lowest target CV error.
@@ -1068,10 +1078,8 @@ class TwoStageTrAdaBoostR2(RegressorMixin, _BaseTrAdaBoost):
         self : TwoStageTrAdaBoostR2
             The fitted estimator.
         """
-        base, X, y, sample_domain = self._validate_fit(X, y, sample_domain, True)
-        y = y.astype(np.float64)
-        X, y, is_source, transfer = _labeled_domain_rows(
-            self, X, y, sample_domain, regression=True
+        base, X, y, is_source, transfer = self._validated_labeled_rows(
+            X, y, sample_domain, regression=True
         )
         rng = check_random_state(self.random_state)
         weights = np.full(y.shape[0], 1.0 / y.shape[0])

@@ -18,12 +18,14 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._domain import DomainAwareMixin, labeled_mask, validate_domain_data
-from .utils._delegation import wrapped_estimator_has
+from .utils._delegation import ClassifierOutputsMixin, wrapped_estimator_has
 
 __all__ = ["LabeledRowsEstimator", "make_transfer_pipeline"]
 
 
-class LabeledRowsEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
+class LabeledRowsEstimator(
+    ClassifierOutputsMixin, DomainAwareMixin, MetaEstimatorMixin, BaseEstimator
+):
     """Fit a plain estimator on the labeled rows only.
 
     Source rows and labeled target rows are kept; target rows marked
@@ -140,51 +142,6 @@ class LabeledRowsEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         """
         X = self._check_X(X)
         return self.estimator_.predict(X)
-
-    @available_if(wrapped_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities of the fitted classifier.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._check_X(X)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(wrapped_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log class probabilities of the fitted classifier.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._check_X(X)
-        return self.estimator_.predict_log_proba(X)
-
-    @available_if(wrapped_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the fitted classifier.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-        """
-        X = self._check_X(X)
-        return self.estimator_.decision_function(X)
 
     @available_if(wrapped_estimator_has("score"))
     def score(self, X, y, sample_weight=None):

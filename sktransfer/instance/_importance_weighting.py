@@ -20,11 +20,10 @@ from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.model_selection import KFold
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from .._domain import DomainAwareMixin, labeled_mask, validate_domain_data
-from ..utils._delegation import wrapped_estimator_has
+from ..utils._delegation import ClassifierOutputsMixin
 from ._tradaboost import _check_regression_y
 
 __all__ = [
@@ -794,7 +793,9 @@ class _BaseImportanceWeighted(DomainAwareMixin, MetaEstimatorMixin, BaseEstimato
         return tags
 
 
-class ImportanceWeightedClassifier(ClassifierMixin, _BaseImportanceWeighted):
+class ImportanceWeightedClassifier(
+    ClassifierOutputsMixin, ClassifierMixin, _BaseImportanceWeighted
+):
     """Train a classifier on the source rows, weighted by estimated importance.
 
     Under covariate shift (``p(y | x)`` the same in both domains, ``p(x)``
@@ -861,36 +862,6 @@ class ImportanceWeightedClassifier(ClassifierMixin, _BaseImportanceWeighted):
 
     def _final_estimator(self):
         return LogisticRegression() if self.estimator is None else self.estimator
-
-    @available_if(wrapped_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities of the final classifier.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._check_X(X)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(wrapped_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the final classifier.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-        """
-        X = self._check_X(X)
-        return self.estimator_.decision_function(X)
 
 
 class ImportanceWeightedRegressor(RegressorMixin, _BaseImportanceWeighted):

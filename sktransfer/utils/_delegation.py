@@ -1,5 +1,7 @@
 """Helpers for meta-estimators that delegate to a wrapped estimator."""
 
+from sklearn.utils.metaestimators import available_if
+
 
 def wrapped_estimator_has(attr):
     """Check for ``available_if``: does the wrapped estimator have ``attr``?
@@ -14,3 +16,57 @@ def wrapped_estimator_has(attr):
         return hasattr(self._final_estimator(), attr)
 
     return check
+
+
+class ClassifierOutputsMixin:
+    """``predict_proba``, ``predict_log_proba`` and ``decision_function``.
+
+    Each validates ``X`` with the meta-estimator's ``_check_X`` and asks the
+    fitted ``estimator_``; each exists only where the wrapped estimator has
+    it (see :func:`wrapped_estimator_has`).
+    """
+
+    @available_if(wrapped_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities of the fitted classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._check_X(X)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(wrapped_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log class probabilities of the fitted classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._check_X(X)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(wrapped_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the fitted classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        X = self._check_X(X)
+        return self.estimator_.decision_function(X)

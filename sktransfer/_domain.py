@@ -10,7 +10,11 @@ Every estimator is fitted as ``fit(X, y=None, *, sample_domain=None)``, where
 
 Unlabeled target rows carry ``y = -1`` (classification) or ``y = nan``
 (regression). The marker means "unlabeled" only on target rows: on source rows
-``-1`` is an ordinary class label.
+``-1`` is an ordinary class label. With labels that are not numbers (strings
+such as ``"cat"``, or objects), the marker is the number ``-1`` or the string
+``"-1"`` (numpy turns ``-1`` into ``"-1"`` when it builds an array of strings);
+there ``-1`` cannot also be a class on source rows. In regression only
+``nan`` marks a row unlabeled: ``-1.0`` is a value like any other.
 
 This module is the one place where that contract is written down in code:
 validation, masks, packing ``(X_source, y_source)`` and ``(X_target, y_target)``
@@ -23,6 +27,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _num_samples,
     check_consistent_length,
@@ -34,6 +39,7 @@ __all__ = [
     "UNLABELED",
     "DomainAwareMixin",
     "check_sample_domain",
+    "encode_classes",
     "hide_target_labels",
     "labeled_mask",
     "source_target_merge",
@@ -51,12 +57,26 @@ def _is_regression_target(y):
     return y is not None and np.asarray(y).dtype.kind == "f"
 
 
+def _is_marker(value):
+    """Whether one label of an object array is the unlabeled marker."""
+    if isinstance(value, str):
+        return value == str(UNLABELED)
+    if isinstance(value, numbers.Number) and not isinstance(value, bool | np.bool_):
+        return value == UNLABELED
+    return False
+
+
 def _unlabeled_rows(y, regression):
+    """Rows whose ``y`` is the unlabeled marker, whatever their domain."""
     y = np.asarray(y)
     if regression:
         return np.isnan(y) if y.dtype.kind in "fc" else np.zeros(y.shape[0], bool)
     if y.dtype.kind in "iuf":
         return y == UNLABELED
+    if y.dtype.kind in "US":
+        return y == y.dtype.type(UNLABELED)
+    if y.dtype.kind == "O":
+        return np.fromiter((_is_marker(v) for v in y), dtype=bool, count=y.shape[0])
     return np.zeros(y.shape[0], dtype=bool)
 
 
@@ -222,33 +242,52 @@ def _check_classification_markers(y, is_source):
     """Refuse ``-1`` on source rows when it can only be an unlabeled marker.
 
     ``-1`` is an ordinary class on source rows. It is refused when target rows
-    use ``-1`` as the unlabeled marker while the other classes are ``0..K-1``:
-    then ``-1`` on source rows reads as "unlabeled", which only target rows can
-    be, and a labeled target row could never belong to class ``-1``.
+    use ``-1`` as the unlabeled marker while the other classes are ``0..K-1``,
+    or are not numbers (``"cat"``, ``"dog"``): then ``-1`` on source rows reads
+    as "unlabeled", which only target rows can be, and a labeled target row
+    could never belong to class ``-1``.
     """
-    if y.dtype.kind not in "iuf":
+    if y.dtype.kind not in "iufUSO":
         return
     if y.dtype.kind == "f" and np.isnan(y).any():
         raise ValueError(
             "y contains nan; in classification the unlabeled marker is "
             f"{UNLABELED} and only on target rows."
         )
-    minus_one_source = (y == UNLABELED) & is_source
-    if not minus_one_source.any() or not ((y == UNLABELED) & ~is_source).any():
+    marker = _unlabeled_rows(y, regression=False)
+    minus_one_source = marker & is_source
+    if not minus_one_source.any() or not (marker & ~is_source).any():
         return
-    other_classes = np.unique(y[is_source & (y != UNLABELED)])
-    zero_based = other_classes.size >= 2 and np.array_equal(
-        other_classes, np.arange(other_classes.size)
-    )
-    if zero_based:
+    other_classes = y[is_source & ~marker]
+    if y.dtype.kind in "iuf":
+        other_classes = np.unique(other_classes)
+        ambiguous = other_classes.size >= 2 and np.array_equal(
+            other_classes, np.arange(other_classes.size)
+        )
+        shown = other_classes.tolist()
+    else:
+        ambiguous = any(
+            isinstance(label, str) and not _is_number_text(label)
+            for label in other_classes
+        )
+        shown = sorted({str(label) for label in other_classes})[:5]
+    if ambiguous:
         raise ValueError(
             f"y is {UNLABELED} on {minus_one_source.sum()} source row(s) while the "
-            f"other classes are {other_classes.tolist()} and target rows use "
+            f"other classes are {shown} and target rows use "
             f"{UNLABELED} as the unlabeled marker. Only target rows can be "
             f"unlabeled: give unlabeled rows a negative sample_domain. If "
             f"{UNLABELED} is a real class, encode the labels so that it is not "
             f"{UNLABELED} (e.g. with sklearn.preprocessing.LabelEncoder)."
         )
+
+
+def _is_number_text(label):
+    try:
+        float(label)
+    except ValueError:
+        return False
+    return True
 
 
 def validate_domain_data(
@@ -258,7 +297,9 @@ def validate_domain_data(
 
     Runs :func:`sklearn.utils.validation.validate_data` on ``X`` (and ``y``
     when given), which records ``n_features_in_`` and refuses NaN, then
-    :func:`check_sample_domain` with the estimator's name in its errors.
+    :func:`check_sample_domain` with the estimator's name in its errors. For
+    a classifier, the labels of the labeled rows must be classes (not
+    continuous values); the unlabeled marker is not checked with them.
 
     Parameters
     ----------
@@ -322,6 +363,16 @@ def validate_domain_data(
         estimator_name=type(estimator).__name__,
         **domain_params,
     )
+    if (
+        y is not None
+        and get_tags(estimator).estimator_type == "classifier"
+        and not domain_params.get("regression")
+    ):
+        # the unlabeled marker may not be of the type of the classes
+        # ("cat", "dog" and -1), so only the labeled rows are checked
+        check_classification_targets(
+            y[labeled_mask(y, sample_domain, regression=False)]
+        )
     return X, y, sample_domain
 
 
@@ -358,6 +409,74 @@ def labeled_mask(y, sample_domain=None, *, regression=None):
     if regression is None:
         regression = y.dtype.kind == "f" and bool(np.isnan(y).any())
     return ~(_unlabeled_rows(y, regression) & (sample_domain < 0))
+
+
+def encode_classes(y, sample_domain=None, *, classes=None, regression=False):
+    """Classes of the labeled rows, and each row's index among them.
+
+    The one place where class labels are encoded: unlabeled target rows
+    (``y = -1``, or ``"-1"`` among string labels) get the code ``-1`` and are
+    never taken for a class, whatever the type of the labels.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels with the unlabeled marker on target rows.
+    sample_domain : array-like of shape (n_samples,), default=None
+        Domains; ``None`` means every row is a source row (all labeled).
+    classes : array-like of shape (n_classes,), default=None
+        The classes to encode into (e.g. those of a fitted model); ``None``
+        takes the sorted classes of the labeled rows. A labeled row whose
+        class is not among them is an error.
+    regression : bool, default=False
+        Must stay False: regression targets have no classes. Passed by
+        callers that only know the kind of ``y`` at run time.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        The classes, sorted.
+    y_encoded : ndarray of shape (n_samples,), dtype=int64
+        Index into ``classes`` of each labeled row, ``-1`` on unlabeled rows.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` holds continuous values, mixes strings and numbers among
+        its labeled rows, or (with ``classes``) a label is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.utils import encode_classes
+    >>> y = np.array(["dog", "cat", -1, "cat"], dtype=object)
+    >>> classes, codes = encode_classes(y, [1, 1, -1, -1])
+    >>> classes.tolist(), codes.tolist()
+    (['cat', 'dog'], [1, 0, -1, 0])
+    """
+    if regression:
+        raise ValueError("Regression targets have no classes to encode.")
+    y = column_or_1d(y, warn=True)
+    labeled = labeled_mask(y, sample_domain, regression=False)
+    y_labeled = y[labeled]
+    check_classification_targets(y_labeled)
+    if classes is None:
+        classes, codes = np.unique(y_labeled, return_inverse=True)
+    else:
+        classes = np.asarray(classes)
+        order = np.argsort(classes)
+        position = np.searchsorted(classes, y_labeled, sorter=order)
+        position = np.minimum(position, classes.size - 1)
+        codes = order[position]
+        unknown = classes[codes] != y_labeled
+        if unknown.any():
+            raise ValueError(
+                f"y has labels {np.unique(y_labeled[unknown]).tolist()} that are "
+                f"not among the classes {classes.tolist()}."
+            )
+    y_encoded = np.full(y.shape[0], UNLABELED, dtype=np.int64)
+    y_encoded[labeled] = codes.ravel()
+    return classes, y_encoded
 
 
 def _check_features(X_source, X_target):
@@ -548,8 +667,8 @@ def hide_target_labels(
     Returns
     -------
     y_masked : ndarray of shape (n_samples,)
-        ``y`` with ``-1`` (integer labels) or ``nan`` (float targets) on the
-        hidden target rows.
+        ``y`` with ``-1`` (class labels) or ``nan`` (float targets) on the
+        hidden target rows; string labels come back as an object array.
 
     Examples
     --------
@@ -566,10 +685,10 @@ def hide_target_labels(
     regression = y.dtype.kind == "f"
     if regression and per_class:
         raise ValueError("per_class=True needs class labels, got float y.")
-    if not regression and y.dtype.kind not in "iu":
+    if not regression and y.dtype.kind not in "iuUSO":
         raise TypeError(
-            "hide_target_labels needs integer class labels (the unlabeled marker "
-            f"is {UNLABELED}); encode labels with LabelEncoder first."
+            "hide_target_labels needs class labels (integers or strings) or "
+            f"float regression targets, got dtype {y.dtype}."
         )
     keep = sample_domain > 0
     for domain in np.unique(sample_domain[sample_domain < 0]):
@@ -580,7 +699,8 @@ def hide_target_labels(
         for group in groups:
             chosen = rng.choice(group, size=min(n_labeled, group.size), replace=False)
             keep[chosen] = True
-    y_masked = y.copy()
+    # strings become objects: "-1" may not fit in a short string dtype
+    y_masked = y.astype(object) if y.dtype.kind in "US" else y.copy()
     y_masked[~keep] = np.nan if regression else UNLABELED
     return y_masked
 

@@ -9,6 +9,7 @@ from sktransfer import source_target_merge, source_target_split
 from sktransfer.utils import (
     DomainAwareMixin,
     check_sample_domain,
+    encode_classes,
     hide_target_labels,
     labeled_mask,
     validate_domain_data,
@@ -188,8 +189,58 @@ def test_hide_target_labels_regression_and_errors():
     assert np.isnan(hide_target_labels([0.1, 0.2, 0.3], sd)[1:]).all()
     with pytest.raises(ValueError, match="n_labeled must be a non-negative int"):
         hide_target_labels([0, 1, 1], sd, n_labeled=-1)
-    with pytest.raises(TypeError, match="LabelEncoder"):
-        hide_target_labels(["a", "b", "b"], sd)
+    with pytest.raises(TypeError, match="needs class labels"):
+        hide_target_labels(np.array([1 + 2j, 1j, 0j]), sd)
+
+
+def test_hide_target_labels_on_short_strings_gives_the_full_marker():
+    # "-1" does not fit in the dtype <U1 of ["a", "b"]: the result is objects
+    y = hide_target_labels(np.array(["a", "b", "b"]), [1, -1, -1])
+    assert y.dtype == object
+    assert y.tolist() == ["a", -1, -1]
+    assert labeled_mask(y, [1, -1, -1]).tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array(["cat", "dog", -1, "cat", -1], dtype=object),
+        np.array(["cat", "dog", "-1", "cat", "-1"]),
+        np.array(["cat", "dog", "-1", "cat", "-1"], dtype=object),
+    ],
+    ids=["object-int-marker", "str-marker", "object-str-marker"],
+)
+def test_marker_among_string_labels_is_never_a_class(y):
+    sd = np.array([1, 1, -1, -1, -1])
+    assert labeled_mask(y, sd).tolist() == [True, True, False, True, False]
+    classes, codes = encode_classes(y, sd)
+    assert classes.tolist() == ["cat", "dog"]
+    assert codes.tolist() == [0, 1, -1, 0, -1]
+
+
+def test_marker_is_a_class_on_source_rows_only_for_numbers():
+    sd = np.array([1, 1, 1, -1])
+    classes, _ = encode_classes(np.array([-1, 0, 1, -1]), [1, 1, -1, -1])
+    assert classes.tolist() == [-1, 0, 1]
+    with pytest.raises(ValueError, match="other classes are"):
+        check_sample_domain(
+            sd, np.zeros((4, 1)), np.array(["cat", "dog", -1, -1], object)
+        )
+
+
+def test_encode_classes_refuses_unknown_and_continuous_labels():
+    with pytest.raises(ValueError, match=r"labels \['bird'\] that are not among"):
+        encode_classes(["cat", "bird"], classes=["cat", "dog"])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        encode_classes([0.5, 1.5, 2.25])
+    classes, codes = encode_classes(["b", "a", "b"], classes=["b", "a"])
+    assert codes.tolist() == [0, 1, 0]
+
+
+def test_minus_one_is_a_value_in_regression():
+    y = np.array([0.5, -1.0, -1.0, np.nan])
+    sd = np.array([1, 1, -1, -1])
+    assert labeled_mask(y, sd, regression=True).tolist() == [True, True, True, False]
 
 
 class _Consumer(DomainAwareMixin, BaseEstimator):

@@ -7,7 +7,6 @@ correspondence learning: frequent in both domains and informative of the label.
 """
 
 import numbers
-import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,6 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._domain import DomainAwareMixin, labeled_mask, validate_domain_data
+from ..utils._warnings import warn
 
 # Entries (stored entries, for sparse input) sorted at once by the KS statistics.
 _BLOCK_NNZ = 2_000_000
@@ -358,14 +358,13 @@ class DomainInvariantFeatureSelector(_BaseDomainSelector):
                 self._support = ~shifted
                 return self
             n_keep = n_features - max_drop
-            warnings.warn(
+            warn(
                 f"{shifted.sum()} of the {n_features} features shift "
                 f"significantly between the domains (alpha={self.alpha}), more "
                 f"than max_dropped={self.max_dropped} allows; keeping the "
                 f"{n_keep} least shifted. The shift is not confined to a few "
                 "features: a mapping such as CORAL or TCA may suit it better.",
                 UserWarning,
-                stacklevel=2,
             )
         order = np.argsort(self.statistics_, kind="stable")
         self._support = np.zeros(n_features, dtype=bool)
@@ -622,13 +621,12 @@ class PivotFeatureSelector(_BaseDomainSelector):
         else:
             self.scores_ = rarer.copy()
         if n_candidates < n_keep and self.n_features_to_select is not None:
-            warnings.warn(
+            warn(
                 f"n_features_to_select={self.n_features_to_select!r} asks for "
                 f"{n_keep} pivots but only {n_candidates} features qualify "
                 f"(min_frequency={self.min_frequency!r}); keeping those "
                 f"{n_candidates}.",
                 UserWarning,
-                stacklevel=2,
             )
         # best first: score, then frequency in the rarer domain, then column
         order = np.lexsort((np.arange(n_features), -rarer, -self.scores_))

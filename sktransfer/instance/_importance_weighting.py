@@ -1,7 +1,6 @@
 """Importance weighting for covariate shift: density-ratio estimators and the
 meta-estimator that trains on importance-weighted source rows."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validat
 
 from .._domain import DomainAwareMixin, labeled_mask, validate_domain_data
 from ..utils._delegation import ClassifierOutputsMixin
+from ..utils._warnings import warn
 from ._tradaboost import _check_regression_y
 
 __all__ = [
@@ -64,7 +64,7 @@ def _check_weights(weights, owner):
         )
     ess = _effective_sample_size(weights)
     if weights.size > 1 and ess < max(2.0, 0.01 * weights.size):
-        warnings.warn(
+        warn(
             f"{owner}: the importance weights degenerate, with an effective "
             f"sample size of {ess:.1f} out of {weights.size} source rows (the "
             "largest weight holds "
@@ -72,7 +72,6 @@ def _check_weights(weights, owner):
             "(smaller gamma), a smaller bound or a more regularised domain "
             "classifier spreads them.",
             DegenerateWeightsWarning,
-            stacklevel=3,
         )
     return ess
 

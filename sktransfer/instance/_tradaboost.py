@@ -21,6 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from .._domain import DomainAwareMixin, labeled_mask, validate_domain_data
+from ..utils._warnings import warn
 
 __all__ = [
     "NoLabeledTargetWarning",
@@ -75,14 +76,13 @@ def _labeled_domain_rows(estimator, X, y, sample_domain, regression):
     target = sample_domain < 0
     if target.any() and not (keep & target).any():
         marker = "nan" if regression else "-1"
-        warnings.warn(
+        warn(
             f"{type(estimator).__name__} got no labeled target row (every target "
             f"row has y = {marker}), so it cannot tell which source rows agree "
             "with the target: it falls back to plain boosting on the source "
             "rows. Label a few target rows, or use an unsupervised method such "
             "as ImportanceWeightedClassifier.",
             NoLabeledTargetWarning,
-            stacklevel=4,
         )
     rows = np.flatnonzero(keep)
     X = X[rows]
@@ -537,22 +537,20 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
                     f"error {error:.3f}, no better than chance; boosting "
                     "cannot start. Use a stronger base estimator."
                 )
-            warnings.warn(
+            warn(
                 f"TrAdaBoostClassifier (plain AdaBoost, no target rows) "
                 f"stopped after {round_} of {n_rounds} rounds: round "
                 f"{round_ + 1} had error {error:.3f}, no better than chance.",
                 UserWarning,
-                stacklevel=2,
             )
         if run["n_chance"]:
-            warnings.warn(
+            warn(
                 f"{run['n_chance']} of {len(run['errors'])} rounds of "
                 "TrAdaBoostClassifier were no better than chance on the labeled "
                 "target rows; they got no vote and left the target weights "
                 "unchanged. A stronger base estimator, more labeled target rows "
                 "or target_weight=0.5 helps.",
                 UserWarning,
-                stacklevel=2,
             )
         self.estimators_ = run["estimators"]
         self.estimator_weights_ = run["alphas"]
@@ -569,14 +567,13 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
             self.vote,
         )
         if fell_back and options["n_classes"] > 1:
-            warnings.warn(
+            warn(
                 "No voting round of TrAdaBoostClassifier did better than chance "
                 "on the labeled target rows; the model falls back to the round "
                 f"with the lowest target error (round {self.voters_[0] + 1}). "
                 "A stronger base estimator, more labeled target rows or "
                 "target_weight=0.5 helps.",
                 UserWarning,
-                stacklevel=2,
             )
         return self
 

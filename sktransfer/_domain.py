@@ -373,6 +373,10 @@ def validate_domain_data(
         check_classification_targets(
             y[labeled_mask(y, sample_domain, regression=False)]
         )
+    if y is not None and (sample_domain < 0).any():
+        from .pipeline import _warn_if_pipeline_fits_unlabeled_rows  # import cycle
+
+        _warn_if_pipeline_fits_unlabeled_rows(estimator, y, sample_domain)
     return X, y, sample_domain
 
 

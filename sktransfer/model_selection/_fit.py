@@ -1,41 +1,36 @@
-"""Fit any estimator with ``sample_domain``, with metadata routing on or off."""
+"""Fit a user's estimator as a transfer model, with metadata routing on or off."""
 
-import inspect
+from sklearn.base import is_regressor
+from sklearn.utils import _safe_indexing
 
-from sklearn import get_config
-from sklearn.pipeline import Pipeline
-from sklearn.utils.metadata_routing import get_routing_for_object
-
-
-def _fit_takes_sample_domain(estimator):
-    try:
-        return "sample_domain" in inspect.signature(estimator.fit).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins without signature
-        return False
+from .._domain import labeled_mask
+from ..pipeline import _sample_domain_fit_params, _with_labeled_final_step
 
 
 def fit_with_sample_domain(estimator, X, y, sample_domain):
     """Fit ``estimator`` on ``X, y`` with ``sample_domain`` wherever it is taken.
 
-    With metadata routing on, ``sample_domain`` is passed to ``fit`` when the
-    estimator (or a step of it) requests it, and the estimator routes it.
-    With routing off, a :class:`~sklearn.pipeline.Pipeline` gets it as
-    ``step__sample_domain`` for each step whose ``fit`` takes it, and any
-    other estimator as ``fit(X, y, sample_domain=...)`` when its ``fit``
-    takes it. Plain estimators are fitted without it.
+    The way every entry point of the library that receives a user's
+    estimator fits it:
+
+    - an estimator that takes ``sample_domain`` (or a pipeline with a step
+      that does) gets it: with metadata routing on, where it is requested;
+      with routing off, as ``step__sample_domain`` for each step of a
+      :class:`~sklearn.pipeline.Pipeline` that takes it, or as
+      ``fit(X, y, sample_domain=...)``;
+    - a pipeline of such steps that ends in a plain classifier or regressor
+      has that last step wrapped in
+      :class:`~sktransfer.pipeline.LabeledRowsEstimator`, so that it does not
+      learn the unlabeled marker;
+    - a plain estimator is fitted on the labeled rows only (``-1`` on target
+      rows unlabeled in classification, ``nan`` in regression).
+
+    Returns the fitted estimator, which is ``estimator`` itself or, for a
+    pipeline whose last step was wrapped, a fitted copy of it.
     """
-    if get_config().get("enable_metadata_routing", False):
-        routing = get_routing_for_object(estimator)
-        if routing.consumes("fit", ["sample_domain"]):
-            return estimator.fit(X, y, sample_domain=sample_domain)
-        return estimator.fit(X, y)
-    if isinstance(estimator, Pipeline):
-        params = {
-            f"{name}__sample_domain": sample_domain
-            for name, step in estimator.steps
-            if step not in (None, "passthrough") and _fit_takes_sample_domain(step)
-        }
+    estimator = _with_labeled_final_step(estimator)
+    params = _sample_domain_fit_params(estimator, sample_domain)
+    if params:
         return estimator.fit(X, y, **params)
-    if _fit_takes_sample_domain(estimator):
-        return estimator.fit(X, y, sample_domain=sample_domain)
-    return estimator.fit(X, y)
+    rows = labeled_mask(y, sample_domain, regression=is_regressor(estimator))
+    return estimator.fit(_safe_indexing(X, rows), y[rows])

@@ -7,14 +7,13 @@ the search passes each test fold's domains to it. Higher is better for all.
 """
 
 import inspect
-import numbers
 
 import numpy as np
 from sklearn import get_config
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, check_scoring
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.metrics import accuracy_score, check_scoring, get_scorer_names
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils._metadata_requests import (
@@ -22,10 +21,16 @@ from sklearn.utils._metadata_requests import (
     MethodMetadataRequest,
     _MetadataRequester,
 )
+from sklearn.utils._param_validation import (
+    HasMethods,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.validation import _num_samples
 
 from .._domain import UNLABELED, check_sample_domain, labeled_mask
+from ..instance import DiscriminativeDensityRatio
 from ._fit import fit_with_sample_domain
 
 __all__ = [
@@ -36,7 +41,7 @@ __all__ = [
     "SupervisedTargetScorer",
 ]
 
-_LOSSES = ("zero_one", "log_loss")
+_LOSSES = StrOptions({"zero_one", "log_loss"})
 _ROUTING_HINT = (
     "Turn metadata routing on (sklearn.set_config(enable_metadata_routing=True)) "
     "and pass sample_domain to the search's fit, or call the scorer with "
@@ -46,7 +51,30 @@ _SPLITTER_HINT = "Use a splitter whose test folds hold target rows, such as "
 
 
 class _TransferScorer(_MetadataRequester):
-    """Base of the scorers: requests ``sample_domain`` for ``score``."""
+    """Base of the scorers: requests ``sample_domain`` for ``score``.
+
+    Subclasses declare ``_parameter_constraints`` (scikit-learn's
+    constraints) and call :meth:`_validate_params` when called.
+    """
+
+    _parameter_constraints: dict = {}
+
+    def _init_params(self):
+        init = type(self).__init__
+        if init is object.__init__:
+            return {}
+        return {
+            name: param
+            for name, param in inspect.signature(init).parameters.items()
+            if name != "self"
+        }
+
+    def _validate_params(self):
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {name: getattr(self, name) for name in self._init_params()},
+            caller_name=type(self).__name__,
+        )
 
     def set_score_request(self, *, sample_domain=True):
         """Say whether the scorer receives ``sample_domain`` through routing.
@@ -85,12 +113,10 @@ class _TransferScorer(_MetadataRequester):
         return requests
 
     def __repr__(self):
-        init = type(self).__init__
-        params = {} if init is object.__init__ else inspect.signature(init).parameters
         args = ", ".join(
             f"{name}={getattr(self, name)!r}"
-            for name, param in params.items()
-            if name != "self" and getattr(self, name) != param.default
+            for name, param in self._init_params().items()
+            if getattr(self, name) != param.default
         )
         return f"{type(self).__name__}({args})"
 
@@ -130,11 +156,6 @@ class _TransferScorer(_MetadataRequester):
         return np.asarray(y)
 
 
-def _check_loss(loss, allowed=_LOSSES):
-    if loss not in allowed:
-        raise ValueError(f"loss must be one of {allowed}, got {loss!r}.")
-
-
 def _check_proba(estimator, who):
     if not hasattr(estimator, "predict_proba"):
         raise TypeError(
@@ -155,46 +176,45 @@ def _row_losses(estimator, X, y, loss):
     return -np.log(np.clip(p, 1e-15, None))
 
 
-def _importance_weights(classifier, Z, is_target, random_state):
-    """``p_target(x) / p_source(x)`` at the source rows, from a domain classifier.
+def _default_weighting(domain_classifier=None):
+    if domain_classifier is None:
+        domain_classifier = LogisticRegression(max_iter=1000)
+    # positional: the name of DiscriminativeDensityRatio's first parameter
+    # (the domain classifier) is not part of what the scorers rely on
+    return DiscriminativeDensityRatio(domain_classifier)
 
-    The classifier's probabilities are cross-fitted (each row is scored by a
-    classifier that did not see it), so that it cannot memorise the rows it
-    weighs; Bayes' rule turns them into the density ratio.
+
+def _cross_fitted_weights(weighting, X, sample_domain, random_state):
+    """``p_target(x) / p_source(x)`` at the source rows, cross-fitted.
+
+    A clone of the density-ratio estimator ``weighting`` is fitted on all
+    folds but one (source and target rows, with their ``sample_domain``) and
+    weighs the held-out fold's source rows, so that no row is weighed by an
+    estimator that saw it (a domain classifier would memorise it).
     """
+    is_target = sample_domain < 0
     n_target = int(is_target.sum())
-    n_source = is_target.size - n_target
-    n_folds = min(5, n_target, n_source)
-    if n_folds >= 2:
-        folds = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
-        proba = cross_val_predict(
-            clone(classifier), Z, is_target, cv=folds, method="predict_proba"
-        )[:, 1]
-    else:
-        proba = clone(classifier).fit(Z, is_target).predict_proba(Z)[:, 1]
-    proba = np.clip(proba, 1e-6, 1 - 1e-6)
-    ratio = proba / (1 - proba) * (n_source / n_target)
-    return ratio[~is_target]
-
-
-def _default_domain_classifier(classifier):
-    return LogisticRegression(max_iter=1000) if classifier is None else classifier
-
-
-def _check_random_state_param(random_state):
-    if random_state is not None and not isinstance(
-        random_state, numbers.Integral | np.random.RandomState
-    ):
-        raise ValueError(
-            f"random_state must be None, an int or a RandomState, got {random_state!r}."
+    n_folds = min(5, n_target, is_target.size - n_target)
+    if n_folds < 2:
+        ratio = clone(weighting).fit(X, sample_domain=sample_domain)
+        return ratio.compute_weights(_safe_indexing(X, np.flatnonzero(~is_target)))
+    weights = np.empty(is_target.size)
+    folds = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
+    for train, test in folds.split(np.zeros((is_target.size, 1)), is_target):
+        ratio = clone(weighting).fit(
+            _safe_indexing(X, train), sample_domain=sample_domain[train]
         )
+        source_test = test[~is_target[test]]
+        weights[source_test] = ratio.compute_weights(_safe_indexing(X, source_test))
+    return weights[~is_target]
 
 
 class SupervisedTargetScorer(_TransferScorer):
     """Score on the labeled target rows of the test fold only.
 
-    Source rows and unlabeled target rows (``y = -1`` or ``nan``) are left
-    out; the rest is scored with ``scoring``. Use it with
+    Source rows and unlabeled target rows are left out (``y = -1`` for a
+    classifier, ``y = nan`` for a regressor, where ``-1.0`` is a value); the
+    rest is scored with ``scoring``. Use it with
     :class:`TargetKFold`, whose test folds are labeled target rows.
 
     Parameters
@@ -231,6 +251,10 @@ class SupervisedTargetScorer(_TransferScorer):
     0.5
     """
 
+    _parameter_constraints: dict = {
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+    }
+
     def __init__(self, scoring=None):
         self.scoring = scoring
 
@@ -252,11 +276,15 @@ class SupervisedTargetScorer(_TransferScorer):
         -------
         score : float
         """
+        self._validate_params()
         y = self._check_y(y)
         sample_domain = self._domains(
             X, sample_domain, need_source=False, splitters="TargetKFold"
         )
-        rows = (sample_domain < 0) & labeled_mask(y, sample_domain)
+        regression = is_regressor(estimator)
+        rows = (sample_domain < 0) & labeled_mask(
+            y, sample_domain, regression=regression
+        )
         if not rows.any():
             raise ValueError(
                 "SupervisedTargetScorer got a test fold whose target rows are all "
@@ -339,23 +367,29 @@ class ImportanceWeightedScorer(_TransferScorer):
 
     Under covariate shift the target risk equals the source risk with each
     source row weighted by ``p_target(x) / p_source(x)`` (Sugiyama et al.,
-    2007). The scorer estimates that ratio with a domain classifier fitted
-    on the test fold's rows (source against target, with cross-fitted
-    probabilities, so that no row is weighted by a classifier that saw it),
-    normalises the weights of the held-out source rows to mean 1 and returns
-    their weighted accuracy (``loss="zero_one"``) or minus their weighted
-    log-loss (``loss="log_loss"``). It needs no target label.
+    2007). The scorer estimates that ratio with a density-ratio estimator
+    fitted on the test fold's rows (cross-fitted: each source row is weighed
+    by an estimator fitted on the other folds, so that no row is weighed by
+    an estimator that saw it), normalises the weights of the held-out source
+    rows to mean 1 and returns their weighted accuracy (``loss="zero_one"``)
+    or minus their weighted log-loss (``loss="log_loss"``). It needs no
+    target label.
 
     Parameters
     ----------
-    weight_estimator : classifier, default=None
-        Probabilistic domain classifier; ``None`` means
-        ``LogisticRegression(max_iter=1000)``. Cloned.
+    weighting : density-ratio estimator, default=None
+        Estimator of the importance weights, with ``fit(X,
+        sample_domain=...)`` and ``compute_weights(X)``, such as
+        :class:`~sktransfer.instance.DiscriminativeDensityRatio`,
+        :class:`~sktransfer.instance.KLIEP` or
+        :class:`~sktransfer.instance.KernelMeanMatching`; ``None`` means
+        ``DiscriminativeDensityRatio(LogisticRegression(max_iter=1000))``, a
+        logistic-regression domain classifier. Cloned.
     loss : {"zero_one", "log_loss"}, default="zero_one"
         Loss weighted on the source rows; ``"log_loss"`` needs
         ``predict_proba``.
     random_state : int, RandomState instance or None, default=None
-        Shuffles the cross-fitting folds of the domain classifier.
+        Shuffles the cross-fitting folds of the density-ratio estimator.
 
     See Also
     --------
@@ -393,8 +427,14 @@ class ImportanceWeightedScorer(_TransferScorer):
     True
     """
 
-    def __init__(self, weight_estimator=None, loss="zero_one", random_state=None):
-        self.weight_estimator = weight_estimator
+    _parameter_constraints: dict = {
+        "weighting": [HasMethods(["fit", "compute_weights"]), None],
+        "loss": [_LOSSES],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, weighting=None, loss="zero_one", random_state=None):
+        self.weighting = weighting
         self.loss = loss
         self.random_state = random_state
 
@@ -416,8 +456,7 @@ class ImportanceWeightedScorer(_TransferScorer):
         -------
         score : float
         """
-        _check_loss(self.loss)
-        _check_random_state_param(self.random_state)
+        self._validate_params()
         if self.loss == "log_loss":
             _check_proba(estimator, "ImportanceWeightedScorer(loss='log_loss')")
         y = self._check_y(y)
@@ -425,12 +464,8 @@ class ImportanceWeightedScorer(_TransferScorer):
             X, sample_domain, need_source=True, splitters="SourceTargetShuffleSplit"
         )
         is_target = sample_domain < 0
-        weights = _importance_weights(
-            _default_domain_classifier(self.weight_estimator),
-            X,
-            is_target,
-            self.random_state,
-        )
+        weighting = _default_weighting() if self.weighting is None else self.weighting
+        weights = _cross_fitted_weights(weighting, X, sample_domain, self.random_state)
         losses = _row_losses(
             estimator, _safe_indexing(X, ~is_target), y[~is_target], self.loss
         )
@@ -452,8 +487,10 @@ class DeepEmbeddedValidationScorer(_TransferScorer):
     Parameters
     ----------
     domain_classifier : classifier, default=None
-        Probabilistic domain classifier fitted on the embedded rows;
-        ``None`` means ``LogisticRegression(max_iter=1000)``. Cloned.
+        Probabilistic domain classifier fitted on the embedded rows, whose
+        odds give the weights (as in
+        :class:`~sktransfer.instance.DiscriminativeDensityRatio`); ``None``
+        means ``LogisticRegression(max_iter=1000)``. Cloned.
     loss : {"log_loss", "zero_one"}, default="log_loss"
         Loss of each source row; ``"log_loss"`` (the paper's) needs
         ``predict_proba``.
@@ -494,6 +531,12 @@ class DeepEmbeddedValidationScorer(_TransferScorer):
     True
     """
 
+    _parameter_constraints: dict = {
+        "domain_classifier": [HasMethods(["fit", "predict_proba"]), None],
+        "loss": [_LOSSES],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, domain_classifier=None, loss="log_loss", random_state=None):
         self.domain_classifier = domain_classifier
         self.loss = loss
@@ -517,8 +560,7 @@ class DeepEmbeddedValidationScorer(_TransferScorer):
         -------
         score : float
         """
-        _check_loss(self.loss)
-        _check_random_state_param(self.random_state)
+        self._validate_params()
         if self.loss == "log_loss":
             _check_proba(estimator, "DeepEmbeddedValidationScorer(loss='log_loss')")
         y = self._check_y(y)
@@ -530,10 +572,10 @@ class DeepEmbeddedValidationScorer(_TransferScorer):
             Z = estimator[:-1].transform(X)
         else:
             Z = X
-        weights = _importance_weights(
-            _default_domain_classifier(self.domain_classifier),
+        weights = _cross_fitted_weights(
+            _default_weighting(self.domain_classifier),
             Z,
-            is_target,
+            sample_domain,
             self.random_state,
         )
         weighted = weights * _row_losses(

@@ -6,12 +6,18 @@ from ``groups`` when routing is off (``search.fit(X, y, groups=sample_domain,
 ...)``).
 """
 
-import numbers
+import inspect
+from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.model_selection._split import BaseCrossValidator
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    RealNotInt,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import _num_samples
 
 from .._domain import check_sample_domain, labeled_mask
@@ -33,19 +39,41 @@ def _domains(splitter, X, y, groups, sample_domain):
     return check_sample_domain(sample_domain, X, y, estimator_name=name)
 
 
-def _check_n_splits(n_splits, minimum=2):
-    if (
-        isinstance(n_splits, bool | np.bool_)
-        or not isinstance(n_splits, numbers.Integral)
-        or n_splits < minimum
-    ):
-        raise ValueError(f"n_splits must be an int >= {minimum}, got {n_splits!r}.")
+def _is_regression_target(y):
+    """Whether ``y`` holds regression targets, read from ``y`` alone.
+
+    A splitter does not see the estimator: float ``y`` is taken for
+    regression targets (only ``nan`` marks a row unlabeled, ``-1.0`` is a
+    value) when it holds ``nan`` or a value that is not a whole number;
+    integer, string and whole-number float labels are classes (``-1`` marks
+    unlabeled target rows).
+    """
+    y = np.asarray(y)
+    if y.dtype.kind != "f":
+        return False
+    return bool(np.isnan(y).any() or (y != np.round(y)).any())
+
+
+def _validate_params(owner):
+    """Check the splitter's parameters against its ``_parameter_constraints``."""
+    init = type(owner).__init__
+    names = (
+        []
+        if init is object.__init__
+        else [name for name in inspect.signature(init).parameters if name != "self"]
+    )
+    validate_parameter_constraints(
+        owner._parameter_constraints,
+        {name: getattr(owner, name) for name in names},
+        caller_name=type(owner).__name__,
+    )
 
 
 class _DomainSplitter(BaseCrossValidator):
     """Base class: ``split`` takes ``sample_domain``, or ``groups`` in its place."""
 
     __metadata_request__split = {"sample_domain": True}
+    _parameter_constraints: dict = {}
 
     def _iter_test_indices(self, X=None, y=None, groups=None):  # pragma: no cover
         raise NotImplementedError  # every subclass overrides split
@@ -75,6 +103,7 @@ class _DomainSplitter(BaseCrossValidator):
         test : ndarray
             The testing set indices for that split.
         """
+        _validate_params(self)
         sample_domain = _domains(self, X, y, groups, sample_domain)
         yield from self._split(X, y, sample_domain)
 
@@ -119,6 +148,12 @@ class TargetKFold(_DomainSplitter):
       groups=sd, step__sample_domain=sd)``, one ``step__sample_domain`` per
       pipeline step that takes it.
 
+    The splitter sees ``y`` but not the estimator, so it reads the unlabeled
+    marker from ``y`` alone: float ``y`` with ``nan`` or with values that are
+    not whole numbers holds regression targets, where only ``nan`` is
+    unlabeled (``-1.0`` is a value); other labels are classes, where ``-1``
+    on a target row is unlabeled.
+
     Examples
     --------
     >>> import numpy as np
@@ -132,6 +167,13 @@ class TargetKFold(_DomainSplitter):
     [0 1 3 4 5] [2]
     [0 1 2 4 5] [3]
     """
+
+    _parameter_constraints: dict = {
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "shuffle": ["boolean"],
+        "stratify": ["boolean"],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, n_splits=5, *, shuffle=False, stratify=False, random_state=None):
         self.n_splits = n_splits
@@ -153,13 +195,15 @@ class TargetKFold(_DomainSplitter):
         """
         return self.n_splits
 
-    def _split(self, X, y, sample_domain):
-        _check_n_splits(self.n_splits)
+    def _split(self, X, y, sample_domain, regression=None):
         is_target = sample_domain < 0
         if y is None:
             labeled_target = np.flatnonzero(is_target)
         else:
-            labeled_target = np.flatnonzero(is_target & labeled_mask(y, sample_domain))
+            if regression is None:
+                regression = _is_regression_target(y)
+            labeled = labeled_mask(y, sample_domain, regression=regression)
+            labeled_target = np.flatnonzero(is_target & labeled)
         n_labeled = labeled_target.size
         if n_labeled < self.n_splits:
             raise ValueError(
@@ -234,6 +278,12 @@ class SourceTargetShuffleSplit(_DomainSplitter):
     array([ 1,  1, -1, -1])
     """
 
+    _parameter_constraints: dict = {
+        "n_splits": [Interval(Integral, 1, None, closed="left")],
+        "test_size": [Interval(RealNotInt, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, n_splits=5, *, test_size=0.2, random_state=None):
         self.n_splits = n_splits
         self.test_size = test_size
@@ -254,17 +304,10 @@ class SourceTargetShuffleSplit(_DomainSplitter):
         return self.n_splits
 
     def _split(self, X, y, sample_domain):
-        _check_n_splits(self.n_splits, minimum=1)
-        if not (
-            isinstance(self.test_size, numbers.Real) and 0.0 < self.test_size < 1.0
-        ):
-            raise ValueError(
-                f"test_size must be a float in (0, 1), got {self.test_size!r}."
-            )
         labeled = (
             np.ones(sample_domain.size, bool)
             if y is None
-            else labeled_mask(y, sample_domain)
+            else labeled_mask(y, sample_domain, regression=_is_regression_target(y))
         )
         strata = [
             np.flatnonzero((sample_domain == domain) & (labeled == is_labeled))

@@ -3,10 +3,11 @@ import pickle
 import numpy as np
 import pytest
 from sklearn import config_context
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.svm import LinearSVC
 
+from sktransfer.instance import KLIEP, DiscriminativeDensityRatio
 from sktransfer.model_selection import (
     CircularValidationScorer,
     DeepEmbeddedValidationScorer,
@@ -140,6 +141,43 @@ def test_circular_validation_refits_with_routing_off(mean_shift):
         CircularValidationScorer()(ReferenceDomainCentering().fit(X), X, y, sd)
 
 
+def test_circular_validation_refits_a_plain_classifier_on_labeled_rows(mean_shift):
+    # case 15: the reverse model of a plain classifier learnt -1 as a class
+    X, y, sd, y_true = mean_shift
+    plain = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    wrapped = _plain(X[sd > 0], y[sd > 0], sd[sd > 0])
+    circular = CircularValidationScorer()
+    expected = circular(wrapped, X, y_true, sample_domain=sd)
+    assert circular(plain, X, y_true, sample_domain=sd) == pytest.approx(expected)
+
+
+def test_supervised_scorer_keeps_minus_one_in_regression():
+    # case 7: for a regressor, -1.0 is a target value, only nan is unlabeled
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2))
+    y = X @ [1.0, 2.0] + 0.1 * rng.normal(size=40)
+    sd = np.repeat([1, -1], 20)
+    y[20:25] = -1.0
+    y[35:] = np.nan
+    model = LinearRegression().fit(X[:35], y[:35])
+    scorer = SupervisedTargetScorer(scoring="neg_mean_absolute_error")
+    expected = -np.mean(np.abs(model.predict(X[20:35]) - y[20:35]))
+    assert scorer(model, X, y, sample_domain=sd) == pytest.approx(expected)
+
+
+def test_importance_weighting_takes_any_density_ratio_estimator(mean_shift):
+    X, y, sd, _ = mean_shift
+    model = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    default = ImportanceWeightedScorer(random_state=0)(model, X, y, sample_domain=sd)
+    explicit = ImportanceWeightedScorer(
+        DiscriminativeDensityRatio(LogisticRegression(max_iter=1000)), random_state=0
+    )
+    assert explicit(model, X, y, sample_domain=sd) == pytest.approx(default)
+    kliep = ImportanceWeightedScorer(KLIEP(gamma=0.1, random_state=0), random_state=0)
+    assert 0 <= kliep(model, X, y, sample_domain=sd) <= 1
+    assert repr(kliep).startswith("ImportanceWeightedScorer(weighting=KLIEP(")
+
+
 def test_entropy_needs_probabilities(mean_shift):
     X, y, sd, _ = mean_shift
     svm = LinearSVC().fit(X[sd > 0], y[sd > 0])
@@ -150,9 +188,11 @@ def test_entropy_needs_probabilities(mean_shift):
 @pytest.mark.parametrize(
     "scorer, message",
     [
-        (ImportanceWeightedScorer(loss="hinge"), "loss must be one of"),
-        (DeepEmbeddedValidationScorer(loss="l2"), "loss must be one of"),
-        (ImportanceWeightedScorer(random_state="0"), "random_state must be"),
+        (ImportanceWeightedScorer(loss="hinge"), "'loss' parameter of Importance"),
+        (DeepEmbeddedValidationScorer(loss="l2"), "'loss' parameter of DeepEmbedded"),
+        (ImportanceWeightedScorer(random_state="0"), "'random_state' parameter"),
+        (ImportanceWeightedScorer(weighting=LogisticRegression()), "'weighting'"),
+        (SupervisedTargetScorer(scoring="accuracyy"), "'scoring' parameter"),
     ],
 )
 def test_bad_scorer_parameters(mean_shift, scorer, message):
@@ -161,6 +201,7 @@ def test_bad_scorer_parameters(mean_shift, scorer, message):
         scorer(_plain(X, y, sd), X, y, sample_domain=sd)
 
 
+@pytest.mark.filterwarnings("ignore::sktransfer.instance.DegenerateWeightsWarning")
 def test_grid_search_routes_sample_domain_to_every_scorer(mean_shift):
     X, y, sd, _ = mean_shift
     y_none = np.where(sd < 0, -1, y)

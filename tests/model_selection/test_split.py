@@ -37,6 +37,18 @@ def test_target_kfold_tests_labeled_target_rows_only(mean_shift):
         assert np.isin(always_train, train).all()
 
 
+def test_target_kfold_tests_minus_one_in_regression():
+    # case 7: float targets that are not classes keep -1.0 as a value
+    y = np.array([0.5, 1.5, -1.0, 2.5, -1.0, np.nan, np.nan])
+    sd = np.array([1, 1, -1, -1, -1, -1, -1])
+    tested = [test for _, test in TargetKFold(3).split(np.zeros((7, 1)), y, groups=sd)]
+    np.testing.assert_array_equal(np.sort(np.concatenate(tested)), [2, 3, 4])
+    # whole-number float labels are classes: -1.0 marks unlabeled target rows
+    classes = np.array([0.0, 1.0, -1.0, 1.0, 0.0, -1.0])
+    folds = TargetKFold(2).split(np.zeros((6, 1)), classes, groups=sd[:6])
+    assert sorted(int(test[0]) for _, test in folds) == [3, 4]
+
+
 def test_target_kfold_groups_is_sample_domain_when_routing_is_off(mean_shift):
     X, y, sd, _ = mean_shift
     cv = TargetKFold(4, shuffle=True, random_state=0)
@@ -71,7 +83,7 @@ def test_splitters_need_domains(mean_shift):
 @pytest.mark.parametrize("n_splits", [1, 2.0, "3"])
 def test_target_kfold_bad_n_splits(mean_shift, n_splits):
     X, y, sd, _ = mean_shift
-    with pytest.raises(ValueError, match="n_splits must be an int >= 2"):
+    with pytest.raises(ValueError, match="'n_splits' parameter of TargetKFold must be"):
         list(TargetKFold(n_splits).split(X, y, sample_domain=sd))
 
 
@@ -94,7 +106,7 @@ def test_source_target_shuffle_split_holds_out_every_domain(mean_shift):
 @pytest.mark.parametrize("test_size", [0, 1.0, 1.5, "0.2"])
 def test_source_target_shuffle_split_bad_test_size(mean_shift, test_size):
     X, y, sd, _ = mean_shift
-    with pytest.raises(ValueError, match="test_size must be a float in"):
+    with pytest.raises(ValueError, match="'test_size' parameter of SourceTargetShuf"):
         list(SourceTargetShuffleSplit(test_size=test_size).split(X, sample_domain=sd))
 
 

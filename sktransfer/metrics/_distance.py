@@ -1,6 +1,13 @@
-"""Distances between the source and the target distribution."""
+"""Distances between the source and the target distribution.
+
+Each distance takes the data in either of two forms: the library's, the rows
+of every domain in ``X`` with ``sample_domain`` (``distance(X,
+sample_domain=sd)``, as estimators are fitted), or the source rows and the
+target rows as two arrays (``distance(X_source, X_target)``).
+"""
 
 import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -10,23 +17,83 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.metrics.pairwise import euclidean_distances, rbf_kernel
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.utils import Bunch, check_array, check_random_state
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 
-from .._domain import _check_features
+from .._domain import _check_features, check_sample_domain
 
 __all__ = ["maximum_mean_discrepancy", "mmd_permutation_test", "proxy_a_distance"]
 
 _KERNELS = ("rbf", "linear")
 
+_DATA_CONSTRAINTS = {
+    "X": ["array-like", "sparse matrix"],
+    "X_target": ["array-like", "sparse matrix", None],
+    "sample_domain": ["array-like", None],
+}
+_KERNEL_CONSTRAINTS = {
+    "kernel": [StrOptions(set(_KERNELS))],
+    "gamma": [Interval(Real, 0, None, closed="neither"), None],
+}
 
-def _check_pair(X_source, X_target, min_rows=2):
-    X_source = check_array(X_source, accept_sparse="csr", input_name="X_source")
-    X_target = check_array(X_target, accept_sparse="csr", input_name="X_target")
-    _check_features(X_source, X_target)
-    for name, X in (("X_source", X_source), ("X_target", X_target)):
-        if X.shape[0] < min_rows:
+
+def _source_and_target(X, X_target, sample_domain, caller, min_rows=2):
+    """The source rows and the target rows, from either form of the data.
+
+    ``caller(X, sample_domain=sd)`` splits the rows of ``X`` by their domain;
+    ``caller(X_source, X_target)`` takes them as given. Mixing the two, or
+    a 1-d ``X_target`` (a ``sample_domain`` passed in its place), is refused
+    with the call to write instead.
+    """
+    if sample_domain is not None:
+        if X_target is not None:
             raise ValueError(
-                f"{name} has {X.shape[0]} row(s); at least {min_rows} are needed."
+                f"{caller} takes either the rows of every domain with their "
+                f"domains, {caller}(X, sample_domain=sample_domain), or the "
+                f"source and the target rows, {caller}(X_source, X_target); "
+                "got both X_target and sample_domain."
             )
+        X = check_array(X, accept_sparse="csr", input_name="X")
+        sample_domain = check_sample_domain(
+            sample_domain,
+            X,
+            require_source=True,
+            require_target=True,
+            estimator_name=caller,
+        )
+        X_source = X[np.flatnonzero(sample_domain > 0)]
+        X_target = X[np.flatnonzero(sample_domain < 0)]
+        names = ("source rows (sample_domain > 0)", "target rows (sample_domain < 0)")
+    else:
+        if X_target is None:
+            raise ValueError(
+                f"{caller} needs target rows: pass the rows of every domain with "
+                f"their domains, {caller}(X, sample_domain=sample_domain), or the "
+                f"source and the target rows, {caller}(X_source, X_target)."
+            )
+        if not sp.issparse(X_target) and np.ndim(X_target) == 1:
+            raise ValueError(
+                f"{caller} got a 1-d array of {np.shape(X_target)[0]} values as "
+                "X_target, which holds target rows (2-d, one row per sample). To "
+                f"pass the domain of each row of X, call {caller}(X, "
+                "sample_domain=sample_domain)."
+            )
+        X_source = check_array(X, accept_sparse="csr", input_name="X_source")
+        X_target = check_array(X_target, accept_sparse="csr", input_name="X_target")
+        _check_features(X_source, X_target)
+        if sp.issparse(X_source) or sp.issparse(X_target):
+            X_source, X_target = sp.csr_matrix(X_source), sp.csr_matrix(X_target)
+        names = ("X_source has", "X_target has")
+    for name, rows in zip(names, (X_source, X_target)):
+        if rows.shape[0] < min_rows:
+            count = f"{name} {rows.shape[0]} row(s)"
+            if sample_domain is not None:
+                count = f"{caller} got {rows.shape[0]} {name}"
+            raise ValueError(f"{count}; at least {min_rows} are needed.")
     return X_source, X_target
 
 
@@ -75,10 +142,9 @@ def _unbiased_mmd2(K, in_source):
 
 
 def _prepare(X_source, X_target, kernel, gamma, random_state):
-    _check_kernel(kernel, gamma)
-    X_source, X_target = _check_pair(X_source, X_target)
-    Z = sp.vstack([X_source, X_target]) if sp.issparse(X_source) else None
-    if Z is None:
+    if sp.issparse(X_source):
+        Z = sp.vstack([X_source, X_target]).tocsr()
+    else:
         Z = np.vstack([X_source, X_target])
     if kernel == "rbf" and gamma is None:
         gamma = _median_gamma(Z, check_random_state(random_state))
@@ -87,7 +153,12 @@ def _prepare(X_source, X_target, kernel, gamma, random_state):
     return _kernel_matrix(Z, kernel, gamma), in_source, gamma
 
 
-def maximum_mean_discrepancy(X_source, X_target, *, kernel="rbf", gamma=None):
+@validate_params(
+    {**_DATA_CONSTRAINTS, **_KERNEL_CONSTRAINTS}, prefer_skip_nested_validation=True
+)
+def maximum_mean_discrepancy(
+    X, X_target=None, *, sample_domain=None, kernel="rbf", gamma=None
+):
     """Unbiased estimate of the squared maximum mean discrepancy (MMD^2).
 
     MMD is the distance between the mean embeddings of the two distributions
@@ -97,10 +168,16 @@ def maximum_mean_discrepancy(X_source, X_target, *, kernel="rbf", gamma=None):
 
     Parameters
     ----------
-    X_source : {array-like, sparse matrix} of shape (n_source, n_features)
-        Source rows.
-    X_target : {array-like, sparse matrix} of shape (n_target, n_features)
-        Target rows, with the same features.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The rows of every domain, with ``sample_domain``; or the source rows,
+        with ``X_target``.
+    X_target : {array-like, sparse matrix} of shape (n_target, n_features), \
+            default=None
+        The target rows, with the features of ``X``, when ``X`` holds the
+        source rows (then ``sample_domain`` is not given).
+    sample_domain : array-like of shape (n_samples,), default=None
+        Domain of each row of ``X``: positive for source rows, negative for
+        target rows (several domains of a kind are pooled).
     kernel : {"rbf", "linear"}, default="rbf"
         ``"linear"`` compares the means only; ``"rbf"`` (Gaussian) compares
         the whole distributions.
@@ -118,7 +195,8 @@ def maximum_mean_discrepancy(X_source, X_target, *, kernel="rbf", gamma=None):
     ------
     ValueError
         If the two domains have different numbers of features, or fewer
-        than 2 rows.
+        than 2 rows; if both ``X_target`` and ``sample_domain`` are given,
+        or neither.
 
     See Also
     --------
@@ -140,15 +218,35 @@ def maximum_mean_discrepancy(X_source, X_target, *, kernel="rbf", gamma=None):
     >>> shifted = maximum_mean_discrepancy(X_source, rng.normal(2, 1, (100, 2)))
     >>> bool(abs(same) < 0.02 < shifted)
     True
+
+    The rows of both domains in one array, as estimators take them:
+
+    >>> X = np.vstack([X_source, rng.normal(2, 1, (100, 2))])
+    >>> sample_domain = np.r_[np.ones(100, int), -np.ones(100, int)]
+    >>> bool(maximum_mean_discrepancy(X, sample_domain=sample_domain) > 0.02)
+    True
     """
+    X_source, X_target = _source_and_target(
+        X, X_target, sample_domain, "maximum_mean_discrepancy"
+    )
     K, in_source, _ = _prepare(X_source, X_target, kernel, gamma, None)
     return float(_unbiased_mmd2(K, in_source[:, None])[0])
 
 
+@validate_params(
+    {
+        **_DATA_CONSTRAINTS,
+        **_KERNEL_CONSTRAINTS,
+        "n_permutations": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def mmd_permutation_test(
-    X_source,
-    X_target,
+    X,
+    X_target=None,
     *,
+    sample_domain=None,
     kernel="rbf",
     gamma=None,
     n_permutations=500,
@@ -164,10 +262,16 @@ def mmd_permutation_test(
 
     Parameters
     ----------
-    X_source : {array-like, sparse matrix} of shape (n_source, n_features)
-        Source rows.
-    X_target : {array-like, sparse matrix} of shape (n_target, n_features)
-        Target rows, with the same features.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The rows of every domain, with ``sample_domain``; or the source rows,
+        with ``X_target``.
+    X_target : {array-like, sparse matrix} of shape (n_target, n_features), \
+            default=None
+        The target rows, with the features of ``X``, when ``X`` holds the
+        source rows (then ``sample_domain`` is not given).
+    sample_domain : array-like of shape (n_samples,), default=None
+        Domain of each row of ``X``: positive for source rows, negative for
+        target rows (several domains of a kind are pooled).
     kernel : {"rbf", "linear"}, default="rbf"
         Kernel of the MMD.
     gamma : float, default=None
@@ -189,7 +293,8 @@ def mmd_permutation_test(
     ------
     ValueError
         If the two domains have different numbers of features, fewer than 2
-        rows, or ``n_permutations < 1``.
+        rows, or ``n_permutations < 1``; if both ``X_target`` and
+        ``sample_domain`` are given, or neither.
 
     See Also
     --------
@@ -217,12 +322,9 @@ def mmd_permutation_test(
     >>> bool(result.pvalue < 0.01)
     True
     """
-    if (
-        isinstance(n_permutations, bool)
-        or not isinstance(n_permutations, numbers.Integral)
-        or n_permutations < 1
-    ):
-        raise ValueError(f"n_permutations must be an int >= 1, got {n_permutations!r}.")
+    X_source, X_target = _source_and_target(
+        X, X_target, sample_domain, "mmd_permutation_test"
+    )
     rng = check_random_state(random_state)
     K, in_source, gamma = _prepare(X_source, X_target, kernel, gamma, rng)
     statistic = float(_unbiased_mmd2(K, in_source[:, None])[0])
@@ -242,7 +344,24 @@ def mmd_permutation_test(
     )
 
 
-def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=None):
+@validate_params(
+    {
+        **_DATA_CONSTRAINTS,
+        "domain_classifier": [HasMethods(["fit", "predict"]), None],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=False,
+)
+def proxy_a_distance(
+    X,
+    X_target=None,
+    *,
+    sample_domain=None,
+    domain_classifier=None,
+    cv=5,
+    random_state=None,
+):
     """Proxy A-distance: how well a classifier tells the two domains apart.
 
     A classifier is trained to tell source rows from target rows; with its
@@ -255,14 +374,20 @@ def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=N
 
     Parameters
     ----------
-    X_source : {array-like, sparse matrix} of shape (n_source, n_features)
-        Source rows.
-    X_target : {array-like, sparse matrix} of shape (n_target, n_features)
-        Target rows, with the same features.
-    estimator : classifier, default=None
-        The domain classifier; ``None`` means a linear model,
-        ``LogisticRegression(class_weight="balanced", max_iter=1000)``.
-        Cloned.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The rows of every domain, with ``sample_domain``; or the source rows,
+        with ``X_target``.
+    X_target : {array-like, sparse matrix} of shape (n_target, n_features), \
+            default=None
+        The target rows, with the features of ``X``, when ``X`` holds the
+        source rows (then ``sample_domain`` is not given).
+    sample_domain : array-like of shape (n_samples,), default=None
+        Domain of each row of ``X``: positive for source rows, negative for
+        target rows (several domains of a kind are pooled).
+    domain_classifier : classifier, default=None
+        The classifier that tells source rows from target rows; ``None``
+        means a linear model, ``LogisticRegression(class_weight="balanced",
+        max_iter=1000)``. Cloned.
     cv : int, default=5
         Number of stratified folds of the cross-validated error (at most the
         number of rows of the smaller domain).
@@ -278,7 +403,8 @@ def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=N
     ------
     ValueError
         If the two domains have different numbers of features or fewer rows
-        than folds.
+        than folds; if both ``X_target`` and ``sample_domain`` are given, or
+        neither.
 
     See Also
     --------
@@ -299,19 +425,27 @@ def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=N
     >>> far = proxy_a_distance(X_source, rng.normal(3, 1, (100, 2)), random_state=0)
     >>> bool(near < 0.5 < 1.5 < far)
     True
+
+    The rows of both domains in one array, as estimators take them:
+
+    >>> from sktransfer.datasets import make_domain_shift
+    >>> X, y, sample_domain = make_domain_shift(random_state=0)
+    >>> distance = proxy_a_distance(X, sample_domain=sample_domain, random_state=0)
+    >>> bool(0 <= distance <= 2)
+    True
     """
-    if isinstance(cv, bool) or not isinstance(cv, numbers.Integral) or cv < 2:
-        raise ValueError(f"cv must be an int >= 2, got {cv!r}.")
-    X_source, X_target = _check_pair(X_source, X_target, min_rows=cv)
+    X_source, X_target = _source_and_target(
+        X, X_target, sample_domain, "proxy_a_distance", min_rows=cv
+    )
     Z = (
         sp.vstack([X_source, X_target]).tocsr()
         if sp.issparse(X_source)
         else np.vstack([X_source, X_target])
     )
     is_target = np.r_[np.zeros(X_source.shape[0]), np.ones(X_target.shape[0])]
-    if estimator is None:
-        estimator = LogisticRegression(class_weight="balanced", max_iter=1000)
+    if domain_classifier is None:
+        domain_classifier = LogisticRegression(class_weight="balanced", max_iter=1000)
     folds = StratifiedKFold(cv, shuffle=True, random_state=random_state)
-    predicted = cross_val_predict(clone(estimator), Z, is_target, cv=folds)
+    predicted = cross_val_predict(clone(domain_classifier), Z, is_target, cv=folds)
     error = 1.0 - balanced_accuracy_score(is_target, predicted)
     return float(max(0.0, 2.0 * (1.0 - 2.0 * error)))

@@ -1,14 +1,20 @@
 """Transfer gain over the non-transfer baselines, and negative transfer."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import stats
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils import Bunch, _safe_indexing, check_random_state
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.validation import check_consistent_length
 
 from .._domain import check_sample_domain, labeled_mask
@@ -41,6 +47,21 @@ def _corrected_interval(differences, test_train_ratio, confidence_level):
     return mean, (mean - half, mean + half)
 
 
+@validate_params(
+    {
+        "estimator": [HasMethods(["fit"])],
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "sample_domain": ["array-like"],
+        "base_estimator": [HasMethods(["fit"]), None],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "confidence_level": [Interval(Real, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=False,
+)
 def transfer_gain(
     estimator,
     X,
@@ -76,8 +97,13 @@ def transfer_gain(
     Parameters
     ----------
     estimator : estimator
-        The transfer model (any estimator that keeps the domain contract, or
-        a pipeline of them). Cloned in each fold.
+        The transfer model: any estimator that keeps the domain contract, a
+        pipeline of them, or a plain estimator (then the pooled baseline:
+        fitted on the source rows and the labeled target rows). A pipeline
+        whose plain last step does not take ``sample_domain`` has that step
+        fitted on the labeled rows only, as in
+        :func:`~sktransfer.pipeline.make_transfer_pipeline`. Cloned in each
+        fold.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Rows of all domains.
     y : array-like of shape (n_samples,)
@@ -141,28 +167,20 @@ def transfer_gain(
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sktransfer.datasets import make_domain_shift
     >>> from sktransfer.metrics import transfer_gain
-    >>> from sktransfer.pipeline import LabeledRowsEstimator
     >>> from sktransfer.utils import hide_target_labels
     >>> X, y_true, sd = make_domain_shift(shift="concept", severity=0.9,
     ...                                   random_state=0)
     >>> y = hide_target_labels(y_true, sd, n_labeled=15, per_class=True,
     ...                        random_state=0)
-    >>> pooled = LabeledRowsEstimator(LogisticRegression())
-    >>> gain = transfer_gain(pooled, X, y, sample_domain=sd, n_repeats=3,
-    ...                      random_state=0)
+
+    A plain estimator is the pooled model, fitted on the source rows and the
+    labeled target rows; under a strong concept shift the source hurts:
+
+    >>> gain = transfer_gain(LogisticRegression(), X, y, sample_domain=sd,
+    ...                      n_repeats=3, random_state=0)
     >>> bool(gain.negative_transfer), bool(gain.gain_over_target_only < 0)
     (True, True)
     """
-    if not 0.0 < confidence_level < 1.0:
-        raise ValueError(
-            f"confidence_level must be in (0, 1), got {confidence_level!r}."
-        )
-    if (
-        isinstance(n_repeats, bool)
-        or not isinstance(n_repeats, numbers.Integral)
-        or n_repeats < 1
-    ):
-        raise ValueError(f"n_repeats must be an int >= 1, got {n_repeats!r}.")
     y = np.asarray(y)
     check_consistent_length(X, y)
     sample_domain = check_sample_domain(
@@ -175,8 +193,9 @@ def transfer_gain(
     )
     if base_estimator is None:
         base_estimator = LogisticRegression(max_iter=1000)
+    regression = is_regressor(estimator)
     is_source = sample_domain > 0
-    labeled_target = ~is_source & labeled_mask(y, sample_domain)
+    labeled_target = ~is_source & labeled_mask(y, sample_domain, regression=regression)
     if is_classifier(base_estimator):
         _, counts = np.unique(y[labeled_target], return_counts=True)
         stratify = counts.size > 0 and counts.min() >= cv
@@ -193,7 +212,7 @@ def transfer_gain(
             stratify=stratify,
             random_state=rng.randint(np.iinfo(np.int32).max),
         )
-        for train, test in folds.split(X, y, sample_domain=sample_domain):
+        for train, test in folds._split(X, y, sample_domain, regression=regression):
             model = fit_with_sample_domain(
                 clone(estimator),
                 _safe_indexing(X, train),

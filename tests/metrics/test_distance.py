@@ -108,8 +108,8 @@ def test_distances_refuse_different_feature_counts(distance):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"kernel": "poly"}, "kernel must be one of"),
-        ({"gamma": -1.0}, "gamma must be a positive float"),
+        ({"kernel": "poly"}, "'kernel' parameter of maximum_mean_discrepancy"),
+        ({"gamma": -1.0}, "'gamma' parameter of maximum_mean_discrepancy"),
     ],
 )
 def test_mmd_bad_parameters(pair, kwargs, message):
@@ -121,12 +121,69 @@ def test_bad_sizes(pair):
     Xs, Xt = pair
     with pytest.raises(ValueError, match="X_target has 1 row"):
         maximum_mean_discrepancy(Xs, Xt[:1])
-    with pytest.raises(ValueError, match="n_permutations must be an int >= 1"):
+    with pytest.raises(ValueError, match="'n_permutations' parameter"):
         mmd_permutation_test(Xs, Xt, n_permutations=0)
-    with pytest.raises(ValueError, match="cv must be an int >= 2"):
+    with pytest.raises(ValueError, match="'cv' parameter of proxy_a_distance"):
         proxy_a_distance(Xs, Xt, cv=1)
     with pytest.raises(ValueError, match="X_target has 9 row.*at least 10"):
         proxy_a_distance(Xs, Xt, cv=10)
+
+
+DISTANCES = [maximum_mean_discrepancy, mmd_permutation_test, proxy_a_distance]
+
+
+def _statistic(distance, *args, **kwargs):
+    if distance is mmd_permutation_test:
+        return distance(*args, n_permutations=20, random_state=0, **kwargs).statistic
+    if distance is proxy_a_distance:
+        return distance(*args, random_state=0, **kwargs)
+    return distance(*args, **kwargs)
+
+
+@pytest.mark.parametrize("distance", DISTANCES, ids=lambda f: f.__name__)
+def test_distances_take_x_with_sample_domain(pair, distance):
+    # case 16: the library's (X, sample_domain=...) form gives the value of
+    # the two-array form, dense or sparse, with the domains in any order
+    Xs, Xt = pair
+    X = np.vstack([Xt[:4], Xs, Xt[4:]])
+    sd = np.r_[-np.ones(4, int), np.ones(len(Xs), int), -2 * np.ones(5, int)]
+    two_arrays = _statistic(distance, Xs, Xt)
+    assert _statistic(distance, X, sample_domain=sd) == pytest.approx(two_arrays)
+    sparse = _statistic(distance, sp.csr_matrix(X), sample_domain=sd)
+    assert sparse == pytest.approx(two_arrays)
+
+
+@pytest.mark.parametrize("distance", DISTANCES, ids=lambda f: f.__name__)
+def test_distances_refuse_mixed_forms_clearly(pair, distance):
+    Xs, Xt = pair
+    X = np.vstack([Xs, Xt])
+    sd = np.r_[np.ones(len(Xs), int), -np.ones(len(Xt), int)]
+    name = distance.__name__
+    # sample_domain passed where the target rows go
+    with pytest.raises(ValueError, match=rf"1-d array of 21 values.*{name}\(X, sample"):
+        distance(X, sd)
+    with pytest.raises(ValueError, match="got both X_target and sample_domain"):
+        distance(Xs, Xt, sample_domain=sd)
+    with pytest.raises(ValueError, match="needs target rows: pass"):
+        distance(X)
+    with pytest.raises(ValueError, match=f"{name} needs target rows, but sample"):
+        distance(X, sample_domain=np.abs(sd))
+    with pytest.raises(TypeError, match="sample_domain must hold integers"):
+        distance(X, sample_domain=sd.astype(float))
+    with pytest.raises(ValueError, match="got 1 target rows"):
+        distance(X[:13], sample_domain=sd[:13])
+
+
+def test_proxy_a_distance_takes_a_domain_classifier(pair):
+    from sklearn.tree import DecisionTreeClassifier
+
+    Xs, Xt = pair
+    tree = proxy_a_distance(
+        Xs, Xt, cv=3, domain_classifier=DecisionTreeClassifier(random_state=0)
+    )
+    assert 0 <= tree <= 2
+    with pytest.raises(ValueError, match="'domain_classifier' parameter"):
+        proxy_a_distance(Xs, Xt, domain_classifier="logistic")
 
 
 @pytest.mark.slow

@@ -6,8 +6,15 @@ lists every public name of ``sktransfer``, ``sktransfer.utils``,
 ``sktransfer.datasets`` and of each family package that exists, in
 ``autosummary`` tables whose stubs go to ``generated/``. Exporting a name in a
 package's ``__all__`` is therefore all it takes to document it.
+
+Constants (numbers, strings) are not documented through autosummary, whose
+stub would show the docstring of their type (``int``'s for
+``sktransfer.utils.UNLABELED``): each gets a ``data`` entry on the page with
+its value and the ``#:`` comment above its assignment in the module that
+defines it.
 """
 
+import ast
 import importlib
 import importlib.util
 import inspect
@@ -56,6 +63,68 @@ def _kind(obj):
     return 2
 
 
+def _module_tree(module_name):
+    module = importlib.import_module(module_name)
+    try:
+        source = inspect.getsource(module)
+    except (OSError, TypeError):
+        return None, None
+    return ast.parse(source), source.splitlines()
+
+
+def _resolve(module_name, node):
+    """The absolute name of the module that ``from ... import`` reads from."""
+    if not node.level:
+        return node.module
+    package = module_name if _is_package(module_name) else module_name.rsplit(".", 1)[0]
+    parts = package.split(".")
+    base = ".".join(parts[: len(parts) - node.level + 1])
+    return f"{base}.{node.module}" if node.module else base
+
+
+def _is_package(module_name):
+    return hasattr(importlib.import_module(module_name), "__path__")
+
+
+def constant_description(module_name, name, _depth=0):
+    """The ``#:`` comment above the assignment of ``name``, following imports.
+
+    ``sktransfer.utils`` imports ``UNLABELED`` from ``sktransfer._domain``,
+    where ``#: Label that marks ...`` precedes ``UNLABELED = -1``. Returns
+    ``""`` when the constant has no such comment.
+    """
+    tree, lines = _module_tree(module_name)
+    if tree is None or _depth > 10:
+        return ""
+    for node in tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                comments = []
+                row = node.lineno - 2
+                while row >= 0 and lines[row].lstrip().startswith("#:"):
+                    comments.insert(0, lines[row].lstrip()[2:].strip())
+                    row -= 1
+                return " ".join(comments)
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    source = _resolve(module_name, node)
+                    return constant_description(source, alias.name, _depth + 1)
+    return ""
+
+
+def _constants(package, names):
+    module = importlib.import_module(package)
+    lines = []
+    for name in names:
+        description = constant_description(package, name)
+        lines += ["", f".. data:: {name}", f"   :value: {getattr(module, name)!r}"]
+        if description:
+            lines += ["", f"   {description}"]
+    return lines
+
+
 def _autosummary(names, toctree):
     lines = ["", ".. autosummary::"]
     if toctree:
@@ -77,7 +146,7 @@ def api_page():
         if not public:
             continue
         public.sort(key=lambda n: (_kind(getattr(module, n)), n.lower()))
-        own, elsewhere = [], []
+        own, constants, elsewhere = [], [], []
         for name in public:
             obj = getattr(module, name)
             # Constants (ints, strings) are not unique objects: key them by name.
@@ -86,7 +155,7 @@ def api_page():
                 elsewhere.append(documented[key])
             else:
                 documented[key] = f"{package}.{name}"
-                own.append(name)
+                (own if _kind(obj) < 2 else constants).append(name)
 
         title = f":mod:`{package}`"
         lines += ["", title, "=" * len(title), ""]
@@ -94,6 +163,8 @@ def api_page():
         lines += [f".. currentmodule:: {package}"]
         if own:
             lines += _autosummary(own, toctree=True)
+        if constants:
+            lines += _constants(package, constants)
         if elsewhere:
             lines += ["", "Also exported here, documented above:"]
             lines += _autosummary([f"~{name}" for name in elsewhere], toctree=False)

@@ -27,7 +27,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from sktransfer import source_target_split
 from sktransfer.datasets import make_domain_shift
 from sktransfer.metrics import (
     maximum_mean_discrepancy,
@@ -35,22 +34,21 @@ from sktransfer.metrics import (
     proxy_a_distance,
     transfer_gain,
 )
-from sktransfer.pipeline import LabeledRowsEstimator
 from sktransfer.utils import hide_target_labels
 
 severities = np.linspace(0, 1, 6)
 mmd, pvalue, pad = [], [], []
 for severity in severities:
     X, y, sd = make_domain_shift(shift="covariate", severity=severity, random_state=0)
-    X_source, X_target = source_target_split(X, sample_domain=sd)
-    test = mmd_permutation_test(X_source, X_target, n_permutations=200, random_state=0)
+    # the distances take the data as the estimators do, or (X_source, X_target)
+    test = mmd_permutation_test(X, sample_domain=sd, n_permutations=200, random_state=0)
     mmd.append(test.statistic)
     pvalue.append(test.pvalue)
-    pad.append(proxy_a_distance(X_source, X_target, random_state=0))
+    pad.append(proxy_a_distance(X, sample_domain=sd, random_state=0))
 
 print(
     "linear MMD^2 at severity 1:",
-    maximum_mean_discrepancy(X_source, X_target, kernel="linear"),
+    maximum_mean_discrepancy(X, sample_domain=sd, kernel="linear"),
 )
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
 ax1.plot(severities, mmd, "o-", color="#2166ac", label="MMD$^2$ (rbf)")
@@ -87,14 +85,14 @@ plt.show()
 # -----------------------------------
 #
 # :func:`~sktransfer.metrics.transfer_gain` fits the transfer model (here the
-# simplest one, a logistic regression on the source rows and the labeled
-# target rows together) in each fold of a repeated k-fold over the labeled
-# target rows, beside the two baselines, and reports the mean gain with a
-# 95% interval corrected for the overlap of the folds (Nadeau and Bengio,
-# 2003). Under **concept shift** the labeling rule itself turns as severity
-# grows: there the source teaches the wrong rule.
+# simplest one, a plain logistic regression, which it fits on the source rows
+# and the labeled target rows together) in each fold of a repeated k-fold
+# over the labeled target rows, beside the two baselines, and reports the
+# mean gain with a 95% interval corrected for the overlap of the folds
+# (Nadeau and Bengio, 2003). Under **concept shift** the labeling rule itself
+# turns as severity grows: there the source teaches the wrong rule.
 
-pooled = LabeledRowsEstimator(LogisticRegression())
+pooled = LogisticRegression()
 gains = {"covariate": [], "concept": []}
 for shift in gains:
     for severity in severities:

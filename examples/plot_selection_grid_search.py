@@ -130,21 +130,16 @@ with sklearn.config_context(enable_metadata_routing=True):
 print("routing on: ", on_target.best_params_)
 
 # %%
-# With routing off, the splitter takes the domains as ``groups`` and each
-# step that takes them gets them under its name; the scorer then takes every
-# row of a test fold for a target row, which TargetKFold's test folds are.
-# The search is the same:
+# With routing off, the pipeline of
+# :func:`~sktransfer.pipeline.make_transfer_pipeline` still takes
+# ``sample_domain`` and hands it to its steps, and the splitter takes the
+# domains as ``groups``; the scorer then takes every row of a test fold for a
+# target row, which TargetKFold's test folds are. The search is the same:
 
 routing_off = GridSearchCV(
     pipe, grid, cv=TargetKFold(5), scoring=SupervisedTargetScorer()
 )
-routing_off.fit(
-    X,
-    y,
-    groups=sd,
-    transfercomponentanalysis__sample_domain=sd,
-    logisticregression__sample_domain=sd,
-)
+routing_off.fit(X, y, sample_domain=sd, groups=sd)
 print("routing off:", routing_off.best_params_)
 assert np.allclose(
     on_target.cv_results_["mean_test_score"], routing_off.cv_results_["mean_test_score"]

@@ -19,6 +19,7 @@ from sktransfer.model_selection import (
 from sktransfer.pipeline import LabeledRowsEstimator, make_transfer_pipeline
 
 from .._reference import ReferenceDomainCentering, ReferenceTransferClassifier
+from .conftest import make_mean_shift
 
 UNSUPERVISED = [
     ImportanceWeightedScorer(random_state=0),
@@ -141,10 +142,11 @@ def test_circular_validation_refits_with_routing_off(mean_shift):
         CircularValidationScorer()(ReferenceDomainCentering().fit(X), X, y, sd)
 
 
-def test_circular_validation_refits_a_plain_classifier_on_labeled_rows(mean_shift):
+def test_circular_validation_refits_a_plain_classifier_on_labeled_rows():
     # case 15: the reverse model of a plain classifier learnt -1 as a class
-    X, y, sd, y_true = mean_shift
+    X, y, sd, y_true = make_mean_shift(shift=1.0)
     plain = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    assert np.unique(plain.predict(X[sd < 0])).size == 2  # a real reverse fit
     wrapped = _plain(X[sd > 0], y[sd > 0], sd[sd > 0])
     circular = CircularValidationScorer()
     expected = circular(wrapped, X, y_true, sample_domain=sd)
@@ -158,9 +160,11 @@ def test_supervised_scorer_keeps_minus_one_in_regression():
     y = X @ [1.0, 2.0] + 0.1 * rng.normal(size=40)
     sd = np.repeat([1, -1], 20)
     y[20:25] = -1.0
-    y[35:] = np.nan
-    model = LinearRegression().fit(X[:35], y[:35])
+    model = LinearRegression().fit(X, y)
     scorer = SupervisedTargetScorer(scoring="neg_mean_absolute_error")
+    expected = -np.mean(np.abs(model.predict(X[20:]) - y[20:]))
+    assert scorer(model, X, y, sample_domain=sd) == pytest.approx(expected)
+    y[35:] = np.nan
     expected = -np.mean(np.abs(model.predict(X[20:35]) - y[20:35]))
     assert scorer(model, X, y, sample_domain=sd) == pytest.approx(expected)
 

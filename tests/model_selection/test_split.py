@@ -39,8 +39,11 @@ def test_target_kfold_tests_labeled_target_rows_only(mean_shift):
 
 def test_target_kfold_tests_minus_one_in_regression():
     # case 7: float targets that are not classes keep -1.0 as a value
-    y = np.array([0.5, 1.5, -1.0, 2.5, -1.0, np.nan, np.nan])
+    y = np.array([0.5, 1.5, -1.0, 2.5, -1.0, 0.2, -1.0])
     sd = np.array([1, 1, -1, -1, -1, -1, -1])
+    tested = [test for _, test in TargetKFold(5).split(np.zeros((7, 1)), y, groups=sd)]
+    np.testing.assert_array_equal(np.sort(np.concatenate(tested)), [2, 3, 4, 5, 6])
+    y[5:] = np.nan
     tested = [test for _, test in TargetKFold(3).split(np.zeros((7, 1)), y, groups=sd)]
     np.testing.assert_array_equal(np.sort(np.concatenate(tested)), [2, 3, 4])
     # whole-number float labels are classes: -1.0 marks unlabeled target rows

@@ -20,6 +20,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
+from sklearn.utils.metadata_routing import MetadataRouter
 
 from .._domain import UNLABELED, hide_target_labels, labeled_mask
 
@@ -271,10 +272,17 @@ def check_grid_search_with_sample_domain(name, estimator):
 
 
 def check_fit_requests_sample_domain(name, estimator):
-    """``fit`` requests ``sample_domain`` by default (``__metadata_request__fit``)."""
+    """``fit`` requests ``sample_domain`` by default (``__metadata_request__fit``).
+
+    A router (a pipeline) must route it to a step that requests it.
+    """
     with config_context(enable_metadata_routing=True):
-        requests = estimator.get_metadata_routing().fit.requests
-    assert requests.get("sample_domain") is True, (
+        routing = estimator.get_metadata_routing()
+        if isinstance(routing, MetadataRouter):
+            requested = bool(routing.consumes("fit", ["sample_domain"]))
+        else:
+            requested = routing.fit.requests.get("sample_domain") is True
+    assert requested, (
         f"{name}.fit does not request sample_domain by default; inherit from "
         "sktransfer.utils.DomainAwareMixin"
     )

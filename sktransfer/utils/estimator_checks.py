@@ -404,7 +404,8 @@ def parametrize_with_transfer_checks(estimators):
     >>> from sktransfer.utils import all_estimators
     >>> from sktransfer.utils.estimator_checks import (
     ...     parametrize_with_transfer_checks)
-    >>> @parametrize_with_transfer_checks([cls() for _, cls in all_estimators()])
+    >>> transformers = [cls() for _, cls in all_estimators(type_filter="transformer")]
+    >>> @parametrize_with_transfer_checks(transformers)
     ... def test_transfer_contract(estimator, check):
     ...     check(estimator)
     """

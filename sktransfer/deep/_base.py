@@ -61,6 +61,7 @@ from skorch.utils import to_tensor
 
 from .._domain import DomainAwareMixin, labeled_mask, validate_domain_data
 from ._modules import MLP
+from ._persistence import PortableStateMixin
 
 __all__ = ["DomainNetClassifier", "resolve_device"]
 
@@ -105,7 +106,7 @@ def _torch_seed(seed, device):
         yield
 
 
-class DomainNetClassifier(DomainAwareMixin, NeuralNetClassifier):
+class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassifier):
     """Base skorch classifier of sktransfer's deep methods.
 
     Trains ``module`` with the cross-entropy on every labeled row (source

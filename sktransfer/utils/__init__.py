@@ -11,6 +11,7 @@ from .._domain import (
     source_target_split,
     validate_domain_data,
 )
+from ._persistence import dump, get_trusted_types, load
 from .discovery import all_estimators
 
 __all__ = [
@@ -18,9 +19,12 @@ __all__ = [
     "DomainAwareMixin",
     "all_estimators",
     "check_sample_domain",
+    "dump",
     "encode_classes",
+    "get_trusted_types",
     "hide_target_labels",
     "labeled_mask",
+    "load",
     "source_target_merge",
     "source_target_split",
     "validate_domain_data",

@@ -340,6 +340,47 @@ def check_n_features_mismatch_error(name, estimator):
             raise AssertionError(f"{name}.{method} accepted rows with 3 features")
 
 
+def check_skops_round_trip(name, estimator):
+    """A fitted model survives skops with sktransfer's trusted types only.
+
+    Dumps with :func:`sktransfer.utils.dump`, loads with
+    :func:`sktransfer.utils.load` (the types of
+    :func:`~sktransfer.utils.get_trusted_types`, scikit-learn's trees
+    included; an estimator from another package also trusts that package's
+    own types) and compares the outputs, which must be identical.
+    """
+    import io
+    from unittest import SkipTest
+
+    from ._persistence import dump, get_trusted_types, load
+
+    try:
+        import skops.io
+    except ImportError as exc:
+        raise SkipTest(
+            "skops is not installed: pip install 'sktransfer[persist]'"
+        ) from exc
+    X, y, sample_domain, _ = make_transfer_check_data(estimator)
+    fitted = _with_seed(estimator).fit(X, y, sample_domain=sample_domain)
+    buffer = io.BytesIO()
+    dump(fitted, buffer)
+    untrusted = set(skops.io.get_untrusted_types(data=buffer.getvalue()))
+    package = type(fitted).__module__.partition(".")[0]
+    own = [
+        t for t in untrusted if package != "sktransfer" and t.startswith(f"{package}.")
+    ]
+    missing = untrusted - set(get_trusted_types(trees=True)) - set(own)
+    assert not missing, (
+        f"{name}: a fitted model holds types that "
+        f"sktransfer.utils.get_trusted_types() does not list: {sorted(missing)}. "
+        "If loading them runs no code, list them in sktransfer/utils/_persistence.py."
+    )
+    restored = load(io.BytesIO(buffer.getvalue()), trusted=own, trees=True)
+    _assert_same_outputs(
+        _outputs(fitted, X), _outputs(restored, X), f"{name}: skops round trip"
+    )
+
+
 _TRANSFER_CHECKS = (
     check_fit_requests_sample_domain,
     check_fit_with_sample_domain,
@@ -354,6 +395,7 @@ _TRANSFER_CHECKS = (
     check_bad_sample_domain,
     check_nan_input_error,
     check_n_features_mismatch_error,
+    check_skops_round_trip,
 )
 
 

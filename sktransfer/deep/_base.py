@@ -726,11 +726,14 @@ class DomainNetClassifier(DomainAwareMixin, NeuralNetClassifier):
 
     def _run_in_eval_mode(self, module, X, run=None):
         """``run(module, X)`` (default ``module(X)``) in eval mode, no gradients."""
+        # on the module's device: initialize_module runs before skorch moves it
+        param = next(module.parameters(), None)
+        device = self.device if param is None else param.device
         was_training = module.training
         module.eval()
         try:
             with torch.no_grad():
-                x = to_tensor(np.asarray(X), device=self.device)
+                x = to_tensor(np.asarray(X), device=device)
                 return module(x) if run is None else run(module, x)
         except RuntimeError as exc:
             raise ValueError(
@@ -1005,6 +1008,25 @@ class DomainNetClassifier(DomainAwareMixin, NeuralNetClassifier):
         state, requested = _state_on_this_machine(state)
         super().__setstate__(state)
         vars(self)["device"] = requested
+
+    def load_params(self, *args, **kwargs):
+        """skorch's ``load_params``; ``device`` stays the device asked for.
+
+        skorch sets its ``device`` to the device the parameters are loaded
+        onto, ``device_`` here (as ``Checkpoint(load_best=True)`` does at
+        the end of training); the hyperparameter must not change.
+
+        Parameters
+        ----------
+        *args, **kwargs
+            Those of skorch's ``load_params`` (``f_params``, ``checkpoint``,
+            ...).
+        """
+        requested = vars(self)["device"]
+        try:
+            super().load_params(*args, **kwargs)
+        finally:
+            vars(self)["device"] = requested
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -295,6 +295,18 @@ def test_early_stopping_on_held_out_labeled_target_rows(cls):
     np.testing.assert_array_equal(again.predict_proba(X), net.predict_proba(X))
 
 
+@pytest.mark.parametrize("cls", [DANNClassifier, FineTuningClassifier])
+def test_checkpoint_loads_the_best_epoch_and_keeps_the_device(cls, tmp_path):
+    X, y, sd, _ = _data(n_labeled=20)
+    checkpoint = Checkpoint(dirname=str(tmp_path), load_best=True)
+    net = _net(
+        cls, device="auto", train_split=TargetValidSplit(0.25), callbacks=[checkpoint]
+    ).fit(X, y, sample_domain=sd)
+    assert (tmp_path / "params.pt").exists()
+    assert net.get_params()["device"] == "auto"
+    assert clone(net).get_params()["device"] == "auto"
+
+
 def test_target_valid_split_without_labeled_target_rows_validates_on_source():
     X, y, sd, _ = _data(n_labeled=0)
     net = _net(DANNClassifier, train_split=TargetValidSplit(0.1)).fit(

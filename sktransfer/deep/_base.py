@@ -94,6 +94,7 @@ from skorch.callbacks import (
     PassthroughScoring,
     PrintLog,
 )
+from skorch.exceptions import DeviceWarning
 from skorch.utils import to_numpy, to_tensor
 from torch.utils.data import DataLoader
 
@@ -182,7 +183,7 @@ def resolve_device(device):
     return device
 
 
-def _state_on_this_machine(state):
+def _state_on_this_machine(state, name="The net"):
     """The pickled state of a net, its device mapped onto this machine.
 
     The one place where a loaded net meets this machine's devices. The net
@@ -190,12 +191,15 @@ def _state_on_this_machine(state):
     has it, else on the CPU (a net fitted on a GPU, loaded where torch sees
     none), whether ``device`` asked for ``"auto"`` or named the GPU: skorch
     maps the tensors there. ``device``, the hyperparameter, stays as it was
-    set.
+    set. A device named explicitly and not found gives a ``DeviceWarning``;
+    ``"auto"``, which asks for whatever device there is, loads silently.
 
     Parameters
     ----------
     state : dict
         What ``__getstate__`` returned.
+    name : str, default="The net"
+        The net's class, for the warning.
 
     Returns
     -------
@@ -213,6 +217,14 @@ def _state_on_this_machine(state):
     if fitted_on is not None:
         with contextlib.suppress(RuntimeError):
             here = fitted_on if _device_exists_here(fitted_on) else "cpu"
+    explicit = not (isinstance(requested, str) and requested == "auto")
+    if explicit and fitted_on is not None and str(here) != str(fitted_on):
+        warn(
+            f"{name} was fitted on {str(fitted_on)!r}, which this machine lacks: "
+            f"it predicts on {here!r}. Its device={requested!r} is kept, so a refit "
+            "here raises; set device='auto' to use whatever device there is.",
+            DeviceWarning,
+        )
     state["device"] = here
     if "device_" in state:
         state["device_"] = here
@@ -1005,7 +1017,7 @@ class DomainNetClassifier(DomainAwareMixin, NeuralNetClassifier):
     # --- persistence ---------------------------------------------------------
 
     def __setstate__(self, state):
-        state, requested = _state_on_this_machine(state)
+        state, requested = _state_on_this_machine(state, type(self).__name__)
         super().__setstate__(state)
         vars(self)["device"] = requested
 

@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import check_estimator
 from skorch.callbacks import Checkpoint, EarlyStopping
 from skorch.dataset import ValidSplit
+from skorch.exceptions import DeviceWarning
 
 from sktransfer.datasets import make_domain_shift
 from sktransfer.deep import (
@@ -185,8 +186,9 @@ def test_a_net_fitted_on_a_gpu_predicts_on_a_cpu_only_machine(cls, device, monke
 
     The net's state says it was fitted on "cuda" (its tensors are on the
     CPU: the test with real CUDA storage is the next one); this machine
-    has no GPU. It loads silently, predicts on the CPU, and keeps the device
-    it was asked for.
+    has no GPU. It loads, predicts on the CPU, and keeps the device it was
+    asked for; an explicit "cuda" says so in a DeviceWarning, "auto" (any
+    device will do) loads silently.
     """
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     X, y, sd, _ = _data()
@@ -194,9 +196,15 @@ def test_a_net_fitted_on_a_gpu_predicts_on_a_cpu_only_machine(cls, device, monke
     expected = net.predict_proba(X)
     net.set_params(device=device)
     net.device_ = "cuda"  # as if it had been trained on a GPU
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         restored = pickle.loads(pickle.dumps(net))
+    messages = [str(w.message) for w in caught]
+    if device == "auto":
+        assert messages == []
+    else:
+        assert [w.category for w in caught] == [DeviceWarning], messages
+        assert "fitted on 'cuda', which this machine lacks" in messages[0]
     assert restored.device_ == "cpu" and restored.device == "cpu"
     assert restored.get_params()["device"] == device
     np.testing.assert_array_equal(restored.predict_proba(X), expected)
@@ -214,7 +222,8 @@ def test_real_cuda_storage_loads_on_a_cpu_only_machine(cls, monkeypatch):
     expected = net.predict_proba(X)
     data = pickle.dumps(net)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    restored = pickle.loads(data)
+    with pytest.warns(DeviceWarning, match="predicts on 'cpu'"):
+        restored = pickle.loads(data)
     assert restored.device_ == "cpu" and restored.get_params()["device"] == "cuda"
     assert not next(restored.module_.parameters()).is_cuda
     np.testing.assert_allclose(restored.predict_proba(X), expected, atol=1e-5)

@@ -28,13 +28,6 @@ SKORCH_EXPECTED_FAILED_CHECKS = {
         "underscore, including its private _params_to_validate set, which the "
         "check then sets to a float (fails on plain NeuralNetClassifier too)"
     ),
-    "check_do_not_raise_errors_in_init_or_set_params": (
-        "skorch's set_params initializes callbacks at once, so callbacks set to "
-        "a non-list raises in set_params instead of in fit (plain "
-        "NeuralNetClassifier(module, callbacks=-1).set_params(callbacks=-1) "
-        "raises the same TypeError; its signature hides callbacks in **kwargs, "
-        "so the check does not try it there)"
-    ),
 }
 
 # Checks that scikit-learn's own Pipeline fails, which TransferPipeline

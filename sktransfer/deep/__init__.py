@@ -1,22 +1,30 @@
 """Deep transfer with skorch: fine-tuning and domain-adversarial training.
 
-The only package of sktransfer that imports torch.
+The only package of sktransfer that imports torch. A new domain-alignment
+loss is one small subclass of :class:`DomainAlignmentClassifier`.
 """
 
 from ._alignment import CDANClassifier, DeepCORALClassifier, coral_loss
-from ._base import DomainNetClassifier as DomainNetClassifier  # base of methods
-from ._base import resolve_device
+from ._base import (
+    DivergenceMonitor,
+    DomainAlignmentClassifier,
+    NonFiniteLossError,
+    resolve_device,
+)
+from ._base import (
+    DomainNetClassifier as DomainNetClassifier,  # base of methods, not tested alone
+)
 from ._dann import (
     AdaptationSchedule,
     DANNClassifier,
     GradientReversal,
     LearningRateAnnealing,
-    NonFiniteLossError,
     gradient_reversal,
 )
 from ._finetune import FineTuningClassifier, GradualUnfreezing, module_layers
 from ._modules import MLP
 from ._pretrained import load_efficientnet_lite0
+from ._validation import TargetValidSplit
 
 __all__ = [
     "MLP",
@@ -24,11 +32,14 @@ __all__ = [
     "CDANClassifier",
     "DANNClassifier",
     "DeepCORALClassifier",
+    "DivergenceMonitor",
+    "DomainAlignmentClassifier",
     "FineTuningClassifier",
     "GradientReversal",
     "GradualUnfreezing",
     "LearningRateAnnealing",
     "NonFiniteLossError",
+    "TargetValidSplit",
     "coral_loss",
     "gradient_reversal",
     "load_efficientnet_lite0",

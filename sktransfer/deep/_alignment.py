@@ -1,14 +1,10 @@
 """Deep CORAL and CDAN: more ways to align the domains, on DANN's training loop."""
 
 import torch
-from skorch.utils import to_tensor
+from sklearn.utils._param_validation import StrOptions
 
-from ._dann import (
-    DANNClassifier,
-    _check_positive,
-    _DomainAlignmentNet,
-    gradient_reversal,
-)
+from ._base import _NON_NEGATIVE, DomainAlignmentClassifier
+from ._dann import DANNClassifier, gradient_reversal
 
 __all__ = ["CDANClassifier", "DeepCORALClassifier", "coral_loss"]
 
@@ -52,7 +48,7 @@ def _covariance(X):
     return centered.T @ centered / (X.shape[0] - 1)
 
 
-class DeepCORALClassifier(_DomainAlignmentNet):
+class DeepCORALClassifier(DomainAlignmentClassifier):
     """Deep CORAL: align the covariances of source and target activations.
 
     Trains a network on the label loss of the labeled rows plus
@@ -65,19 +61,22 @@ class DeepCORALClassifier(_DomainAlignmentNet):
     Parameters
     ----------
     module : torch.nn.Module class or instance, default=None
-        The network. ``None`` means :class:`~sktransfer.deep.MLP` (one hidden
-        layer of 100 units, ``module__hidden_units``). A module of your own
-        either has ``extract_features(X)`` and a ``head`` (as ``MLP``) or
-        returns ``(logits, features)`` from ``forward``.
+        Feature extractor and label predictor, as in
+        :class:`~sktransfer.deep.DomainAlignmentClassifier` (``None``: an
+        :class:`~sktransfer.deep.MLP` whose hidden layer of 100 units is the
+        features).
+    *args
+        skorch's positional parameters (none in practice).
     coral_weight : float, default=1.0
         Weight of the CORAL loss (the paper's lambda). The paper chooses it
         so that both losses are of similar size at the end of training.
     layer : {"logits", "features"}, default="logits"
         The activations aligned: the class logits (the paper's choice, its
         last layer fc8) or the learned features.
-    criterion, optimizer, lr, max_epochs, batch_size, train_split, \
-callbacks, device, random_state, verbose, **kwargs
-        As in :class:`DANNClassifier`.
+    **kwargs : dict
+        The parameters of :class:`~sktransfer.deep.DomainNetClassifier`
+        (``lr``, ``max_epochs``, ``batch_size``, ``train_split``,
+        ``callbacks``, ``device``, ``random_state``, ...) and ``module__*``.
 
     Attributes
     ----------
@@ -115,64 +114,29 @@ callbacks, device, random_state, verbose, **kwargs
     (3,)
     """
 
-    def __init__(
-        self,
-        module=None,
-        *,
-        coral_weight=1.0,
-        layer="logits",
-        criterion=torch.nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=10,
-        batch_size=64,
-        train_split=None,
-        callbacks=None,
-        device="auto",
-        random_state=None,
-        verbose=0,
-        **kwargs,
-    ):
-        super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            callbacks=callbacks,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-            **kwargs,
-        )
+    _parameter_constraints = {
+        **DomainAlignmentClassifier._parameter_constraints,
+        "coral_weight": [_NON_NEGATIVE],
+        "layer": [StrOptions({"logits", "features"})],
+    }
+
+    def __init__(self, module=None, *args, coral_weight=1.0, layer="logits", **kwargs):
+        super().__init__(module, *args, **kwargs)
         self.coral_weight = coral_weight
         self.layer = layer
 
-    def initialize_module(self):
-        """Build ``module_``; check ``coral_weight`` and ``layer``."""
-        _check_positive(self.coral_weight, "coral_weight", allow_zero=True)
-        if self.layer not in ("logits", "features"):
-            raise ValueError(
-                f"layer must be 'logits' or 'features', got {self.layer!r}."
-            )
-        return super().initialize_module()
+    def domain_loss(self, logits, features, sample_domain):
+        """``coral_weight`` times the CORAL loss of the batch's activations.
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        """Label loss plus ``coral_weight`` times the CORAL loss (in training)."""
-        if not isinstance(y_pred, tuple | list):
-            return self.label_loss(y_pred, y_true)
-        logits, features = y_pred[:2]
-        loss = self.label_loss(logits, y_true)
-        if self.adapt_ and self.coral_weight > 0:
-            activations = logits if self.layer == "logits" else features
-            target = to_tensor(X["sample_domain"], device=self.device_) < 0
-            if 2 <= int(target.sum()) <= len(target) - 2:
-                loss = loss + self.coral_weight * coral_loss(
-                    activations[~target], activations[target]
-                )
-        return loss
+        Zero when a domain has fewer than two rows in the batch (a covariance
+        needs two). Arguments as in
+        :meth:`DomainAlignmentClassifier.domain_loss`.
+        """
+        activations = logits if self.layer == "logits" else features
+        target = sample_domain < 0
+        if min(int(target.sum()), int((~target).sum())) < 2:
+            return activations.sum() * 0.0
+        return self.coral_weight * coral_loss(activations[~target], activations[target])
 
 
 class CDANClassifier(DANNClassifier):
@@ -193,34 +157,25 @@ class CDANClassifier(DANNClassifier):
     ----------
     module : torch.nn.Module class or instance, default=None
         As in :class:`DANNClassifier`.
-    domain_classifier : torch.nn.Module class or instance, default=None
-        Maps the ``n_classes * n_features_out_`` values of the multilinear
-        map to one domain logit; ``None`` means an MLP with one hidden layer
-        of 100 units (``domain_classifier__hidden_units``).
+    *args
+        skorch's positional parameters (none in practice).
     entropy : bool, default=True
         Entropy conditioning (CDAN+E).
-    domain_weight, criterion, optimizer, lr, max_epochs, batch_size, \
-train_split, callbacks, device, random_state, verbose, **kwargs
-        As in :class:`DANNClassifier`.
+    **kwargs : dict
+        The parameters of :class:`DANNClassifier`: ``domain_classifier``
+        (it maps the ``n_classes * n_features_out_`` values of the
+        multilinear map to one domain logit; ``None`` means an MLP with one
+        hidden layer of 100 units), ``domain_weight``, ``lr``,
+        ``max_epochs``, ``device``, ``random_state``, ...
 
     Attributes
     ----------
-    module_ : torch.nn.Module
-        The trained network.
-    discriminator_ : torch.nn.Module
-        The trained domain classifier.
-    adapt_ : bool
-        Whether training saw target rows.
-    adaptation_factor_ : float
-        The adaptation factor of the last batch.
-    n_features_out_ : int
-        Number of learned features per row.
-    classes_ : ndarray of shape (n_classes,)
-        Classes of the labeled rows.
-    device_ : str or torch.device
-        The device used.
-    n_features_in_ : int
-        ``X.shape[1]`` seen in ``fit``.
+    domain_classifier_ : torch.nn.Module or None
+        The trained domain classifier, on the multilinear map; ``None`` when
+        training saw no target row. The other fitted attributes are those of
+        :class:`DANNClassifier` (``module_``, ``adapt_``,
+        ``adaptation_factor_``, ``n_features_out_``, ``classes_``,
+        ``device_``, ``n_features_in_``).
 
     References
     ----------
@@ -238,51 +193,23 @@ train_split, callbacks, device, random_state, verbose, **kwargs
     (3,)
     """
 
-    def __init__(
-        self,
-        module=None,
-        *,
-        domain_classifier=None,
-        entropy=True,
-        domain_weight=1.0,
-        criterion=torch.nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=10,
-        batch_size=64,
-        train_split=None,
-        callbacks=None,
-        device="auto",
-        random_state=None,
-        verbose=0,
-        **kwargs,
-    ):
-        super().__init__(
-            module,
-            domain_classifier=domain_classifier,
-            domain_weight=domain_weight,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            callbacks=callbacks,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-            **kwargs,
-        )
+    _parameter_constraints = {
+        **DANNClassifier._parameter_constraints,
+        "entropy": ["boolean"],
+    }
+
+    def __init__(self, module=None, *args, entropy=True, **kwargs):
+        super().__init__(module, *args, **kwargs)
         self.entropy = entropy
 
-    def _discriminator_inputs(self):
+    def _domain_classifier_inputs(self):
         return len(self.classes_) * self.feature_size()
 
     def _domain_logits(self, logits, features, sample_domain):
         proba = torch.softmax(logits, dim=1).detach()
         joint = torch.bmm(proba.unsqueeze(2), features.unsqueeze(1)).flatten(1)
         scale = getattr(self, "adaptation_factor_", 1.0)
-        domain_logits = self.discriminator_(gradient_reversal(joint, scale))
+        domain_logits = self.domain_classifier_(gradient_reversal(joint, scale))
         if not self.entropy:
             return domain_logits, None
         entropy = -(proba * torch.log(proba.clamp_min(1e-12))).sum(dim=1)

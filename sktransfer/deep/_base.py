@@ -2,82 +2,149 @@
 
 :class:`DomainNetClassifier` is a skorch ``NeuralNetClassifier`` that keeps
 the domain contract: ``fit(X, y, sample_domain=None)``; inputs cast to
-float32; labels encoded into ``classes_`` (unlabeled target rows, ``y = -1``,
-become ``-1`` and are left out of the label loss); ``random_state`` seeds
-torch (without touching the global generator); ``device="auto"`` resolves to
-the GPU when torch sees one, into the fitted attribute ``device_``; a model
-pickled on a GPU loads on a CPU-only machine. The domain of each row travels
-beside it: the network is trained on the dict ``{"X": X, "sample_domain":
-sample_domain}``, which skorch slices batch by batch.
+float32; labels encoded with :func:`~sktransfer.utils.encode_classes` into
+``classes_`` (unlabeled target rows become ``-1`` and are left out of the
+label loss); ``random_state`` seeds torch (without touching the global
+generator); ``device="auto"`` resolves to the GPU when torch sees one, into
+the fitted attribute ``device_``; a model pickled on a GPU loads on a
+CPU-only machine. The domain of each row travels beside it: the network is
+trained on the dict ``{"X": X, "sample_domain": sample_domain}``, which is
+sliced batch by batch. A non-finite training loss stops training with
+:class:`NonFiniteLossError`; an exploding one warns (:class:`DivergenceMonitor`).
 
-How to add a method
--------------------
-A method is its loss and its modules. Subclass :class:`DomainNetClassifier`
-and override what differs:
+:class:`DomainAlignmentClassifier` is the base of the methods that align the
+domains with a loss on learned features (DANN, CDAN, Deep CORAL).
 
-* **modules**: ``initialize_module`` (call ``super().initialize_module()``
-  for the main ``module_``, built from ``module``, ``None`` meaning an
-  :class:`~sktransfer.deep.MLP`). Extra modules, e.g. a domain classifier,
-  are set there as attributes ending in ``_`` (``self.discriminator_ =
-  ...``): skorch then moves them to the device, trains their parameters and
-  pickles them.
-* **forward**: ``infer(x)``. ``x`` is a batch dict with keys ``"X"`` and
-  ``"sample_domain"`` in training and a plain tensor in prediction
-  (:meth:`DomainNetClassifier.batch_input` returns the input tensor in both
-  cases). Return the class logits, or a tuple whose first item is the class
-  logits (``predict_proba`` uses the first item).
-* **loss**: ``get_loss(y_pred, y_true, X, training)``. ``y_true`` is ``-1``
-  on unlabeled target rows; :meth:`DomainNetClassifier.label_loss` is the
-  criterion on the labeled rows of the batch, and ``X["sample_domain"]``
-  holds the domains of the batch.
-* **schedules**: skorch callbacks (``len(net.history)`` is the epoch), so
-  that a grid search can tune them as ``callbacks__NAME__PARAM``.
+How to add a domain-alignment loss
+----------------------------------
+Subclass :class:`DomainAlignmentClassifier`; name the new hyperparameters in
+``__init__`` and pass skorch's on, as skorch's own subclasses do; write
+``domain_loss``. A linear-kernel MMD, the squared distance between the mean
+features of the source and the target rows of each batch:
+
+>>> from sktransfer.deep import DomainAlignmentClassifier
+>>> class LinearMMDClassifier(DomainAlignmentClassifier):
+...     def __init__(self, module=None, *args, mmd_weight=1.0, **kwargs):
+...         super().__init__(module, *args, **kwargs)
+...         self.mmd_weight = mmd_weight
+...
+...     def domain_loss(self, logits, features, sample_domain):
+...         target = sample_domain < 0
+...         gap = features[~target].mean(dim=0) - features[target].mean(dim=0)
+...         return self.mmd_weight * (gap**2).sum()
+>>> from sktransfer.datasets import make_domain_shift
+>>> from sktransfer.utils import hide_target_labels
+>>> X, y, sd = make_domain_shift(random_state=0)
+>>> net = LinearMMDClassifier(mmd_weight=0.5, max_epochs=2, random_state=0)
+>>> net.fit(X, hide_target_labels(y, sd), sample_domain=sd).predict(X[:3]).shape
+(3,)
+
+The base does the rest: it trains on the rows of all domains, adds
+``domain_loss`` to the label loss on every training batch that holds rows of
+both domains (``sample_domain`` is a tensor of the batch's domains,
+negative on target rows; ``features`` those of ``module.extract_features``,
+or the second output of ``forward``), and with ``sample_domain=None`` it is
+the plain network. To validate the new hyperparameters, extend
+``_parameter_constraints`` as scikit-learn estimators do.
+
+What else a method can override:
+
+* **modules**: ``initialize_module``. Call ``super().initialize_module()``
+  for ``module_``; build an extra module from its hyperparameter with
+  ``self.initialized_instance(spec, self.get_params_for("name"))`` and set it
+  as ``self.name_``: skorch then moves it to the device, trains its
+  parameters, switches its training mode and pickles it.
+  ``DANNClassifier``'s domain classifier is the example.
+* **loss**: ``get_loss(y_pred, y_true, X, training)``;
+  :meth:`DomainNetClassifier.label_loss` is the criterion on the labeled
+  rows of the batch, ``X["sample_domain"]`` the domains of the batch.
+* **schedules**: skorch callbacks (``len(net.history)`` is the epoch),
+  registered in ``_default_callbacks``, so that a grid search tunes them as
+  ``callbacks__NAME__PARAM``.
 * **training stages**: ``_fit_domains(X, y, sample_domain, **fit_params)``
-  receives validated float32 ``X``, encoded ``y`` and the domains, under the
-  seed. The default trains on every row (unlabeled target rows included, so
-  a domain loss sees them) for ``max_epochs``; :class:`FineTuningClassifier`
-  trains on the source rows and then on the labeled target rows.
+  receives validated float32 ``X``, ``y`` and the domains, under the seed.
+  The default trains on every row for ``max_epochs``;
+  :class:`~sktransfer.deep.FineTuningClassifier` trains on the source rows
+  and then on the labeled target rows.
 
 Keep fitted state in attributes ending in ``_``: skorch takes every other
-attribute for a hyperparameter. Declare new hyperparameters in ``__init__``
-and pass the skorch ones on to ``super().__init__``.
+attribute for a hyperparameter.
 """
 
 import contextlib
 import copy
-import warnings
+import math
+from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
-from types import MappingProxyType
+from functools import partial
+from numbers import Real
 
 import numpy as np
 import torch
-from sklearn import config_context
+from sklearn import config_context, get_config
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
+from skorch.callbacks import (
+    Callback,
+    EpochScoring,
+    EpochTimer,
+    PassthroughScoring,
+    PrintLog,
+)
 from skorch.exceptions import DeviceWarning
-from skorch.utils import to_tensor
+from skorch.utils import to_numpy, to_tensor
+from torch.utils.data import DataLoader
 
-from .._domain import DomainAwareMixin, labeled_mask, validate_domain_data
+from .._domain import DomainAwareMixin, encode_classes, validate_domain_data
+from ..utils._warnings import warn
 from ._modules import MLP
 from ._persistence import PortableStateMixin
 
-__all__ = ["DomainNetClassifier", "resolve_device"]
+__all__ = [
+    "DivergenceMonitor",
+    "DomainAlignmentClassifier",
+    "DomainNetClassifier",
+    "NonFiniteLossError",
+    "resolve_device",
+]
+
+
+def _device_exists_here(device):
+    """Whether torch can compute on ``device`` on this machine."""
+    kind = torch.device(device)
+    if kind.type == "cuda":
+        return torch.cuda.is_available() and (kind.index or 0) < (
+            torch.cuda.device_count()
+        )
+    if kind.type == "mps":
+        return torch.backends.mps.is_available()
+    return True
 
 
 def resolve_device(device):
-    """The torch device that ``device`` names; ``"auto"`` is the GPU if any.
+    """The torch device that ``device`` names, checked on this machine.
 
     Parameters
     ----------
     device : str, torch.device or None
         ``"auto"`` means ``"cuda"`` when ``torch.cuda.is_available()``,
-        else ``"cpu"``; anything else is returned as it is.
+        else ``"cpu"``; ``None`` leaves modules and tensors where they are
+        (as in skorch); any other value must name a device torch knows and
+        this machine has.
 
     Returns
     -------
     device : str, torch.device or None
+        ``device``, with ``"auto"`` replaced.
+
+    Raises
+    ------
+    ValueError
+        If torch knows no such device (``"gpu"``), or this machine lacks it
+        (``"cuda"`` where torch sees no GPU).
 
     Examples
     --------
@@ -86,10 +153,83 @@ def resolve_device(device):
     'cpu'
     >>> resolve_device("auto") in ("cpu", "cuda")
     True
+    >>> resolve_device("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device='gpu' names no torch device (torch calls GPUs 'cuda')...
     """
+    if device is None:
+        return None
     if isinstance(device, str) and device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    if not isinstance(device, str | torch.device):
+        raise ValueError(
+            "device must be 'auto', a device name such as 'cpu' or 'cuda', a "
+            f"torch.device or None, got {device!r}."
+        )
+    try:
+        exists = _device_exists_here(device)
+    except RuntimeError:
+        hint = " (torch calls GPUs 'cuda')" if str(device).startswith("gpu") else ""
+        raise ValueError(
+            f"device={device!r} names no torch device{hint}; use 'auto' (the GPU "
+            "when torch sees one, else the CPU), 'cpu' or 'cuda'."
+        ) from None
+    if not exists:
+        raise ValueError(
+            f"device={device!r}, but torch sees no such device on this machine "
+            "(for CUDA, torch.cuda.is_available() is False); use device='auto' "
+            "(the GPU when torch sees one, else the CPU) or device='cpu'."
+        )
     return device
+
+
+def _state_on_this_machine(state, name="The net"):
+    """The pickled state of a net, its device mapped onto this machine.
+
+    The one place where a loaded net meets this machine's devices. The net
+    computes on ``device_``, the device it was fitted on, when this machine
+    has it, else on the CPU (a net fitted on a GPU, loaded where torch sees
+    none), whether ``device`` asked for ``"auto"`` or named the GPU: skorch
+    maps the tensors there. ``device``, the hyperparameter, stays as it was
+    set. A device named explicitly and not found gives a ``DeviceWarning``;
+    ``"auto"``, which asks for whatever device there is, loads silently.
+
+    Parameters
+    ----------
+    state : dict
+        What ``__getstate__`` returned.
+    name : str, default="The net"
+        The net's class, for the warning.
+
+    Returns
+    -------
+    state : dict
+        The state for skorch's ``__setstate__``, whose ``"device"`` is the
+        device to load the tensors onto.
+    requested : str, torch.device or None
+        The ``device`` hyperparameter, to set back after skorch's
+        ``__setstate__``.
+    """
+    state = dict(state)
+    requested = state["device"]
+    fitted_on = state.get("device_")
+    here = "cpu"
+    if fitted_on is not None:
+        with contextlib.suppress(RuntimeError):
+            here = fitted_on if _device_exists_here(fitted_on) else "cpu"
+    explicit = not (isinstance(requested, str) and requested == "auto")
+    if explicit and fitted_on is not None and str(here) != str(fitted_on):
+        warn(
+            f"{name} was fitted on {str(fitted_on)!r}, which this machine lacks: "
+            f"it predicts on {here!r}. Its device={requested!r} is kept, so a refit "
+            "here raises; set device='auto' to use whatever device there is.",
+            DeviceWarning,
+        )
+    state["device"] = here
+    if "device_" in state:
+        state["device_"] = here
+    return state, requested
 
 
 def _seed(random_state):
@@ -104,6 +244,175 @@ def _torch_seed(seed, device):
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
+
+
+def _torch_ready(X):
+    """``X`` as an array torch takes without a copy nor a warning.
+
+    torch refuses negative strides (``X[::-1]``) and warns about read-only
+    memory (a pandas 3 frame under copy-on-write, a memory map); such arrays
+    are copied, others are returned as they are.
+    """
+    return np.require(X, requirements=["C_CONTIGUOUS", "WRITEABLE"])
+
+
+class NonFiniteLossError(ValueError, FloatingPointError):
+    """Raised when the training loss of a deep estimator becomes NaN or inf.
+
+    The message names the epoch. A ``ValueError``: the learning rate, the
+    scale of the inputs or the weight of a domain loss does not suit the
+    data. Also a ``FloatingPointError``, for code that catches those.
+
+    Examples
+    --------
+    >>> from sktransfer.deep import NonFiniteLossError
+    >>> issubclass(NonFiniteLossError, ValueError)
+    True
+    """
+
+
+class DivergenceMonitor(Callback):
+    """Warn when the training loss of a deep estimator explodes.
+
+    The yardstick is the loss of an all-zero output on the labeled training
+    rows (``log K`` for the cross-entropy over ``K`` classes): the loss of a
+    network that knows nothing. A network whose mean training loss in an
+    epoch exceeds ``factor`` times it has outputs of absurd size: training
+    diverges (the learning rate is too high) or the inputs have a scale the
+    network cannot take. The :class:`~sklearn.exceptions.ConvergenceWarning`
+    names the epoch, the learning rate and the largest absolute input value,
+    once per training stage. Every deep estimator of sktransfer registers it
+    under the name ``"divergence"``; ``callbacks__divergence=None`` switches
+    it off. A NaN or infinite loss is an error whatever this callback says
+    (:class:`NonFiniteLossError`).
+
+    Parameters
+    ----------
+    factor : float, default=1e4
+        How many times the loss of an all-zero output an epoch's loss may
+        reach.
+
+    Examples
+    --------
+    >>> from sktransfer.deep import DomainNetClassifier
+    >>> net = DomainNetClassifier().set_params(callbacks__divergence__factor=1e3)
+    >>> dict(net.callbacks_)["divergence"].factor
+    1000.0
+    """
+
+    def __init__(self, factor=1e4):
+        self.factor = factor
+
+    def initialize(self):
+        if isinstance(self.factor, bool) or not (
+            isinstance(self.factor, Real) and self.factor > 0
+        ):
+            raise ValueError(f"factor must be a positive number, got {self.factor!r}.")
+        return super().initialize()
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.reference_ = self._loss_of_zero_output(net, y)
+        inputs = net.batch_input(X) if X is not None else np.zeros(0)
+        self.input_scale_ = (
+            float(max(abs(inputs.max()), abs(inputs.min()))) if inputs.size else 0.0
+        )
+        self.warned_ = False
+
+    @staticmethod
+    def _loss_of_zero_output(net, y):
+        labeled = np.flatnonzero(np.asarray(y) >= 0)[:1000] if y is not None else []
+        if len(labeled) == 0:
+            return None
+        target = torch.as_tensor(np.asarray(y)[labeled], device=net.device)
+        zeros = torch.zeros((len(labeled), len(net.classes_)), device=net.device)
+        try:
+            with torch.no_grad():
+                loss = float(net.criterion_(zeros, target))
+        except (RuntimeError, ValueError, TypeError):  # a criterion of another kind
+            return None
+        return loss if math.isfinite(loss) and loss > 0 else None
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.warned_ or self.reference_ is None:
+            return
+        loss = net.history[-1].get("train_loss")
+        if loss is None or not loss > self.factor * self.reference_:
+            return
+        self.warned_ = True
+        warn(
+            f"{type(net).__name__}: the training loss reached {loss:.3g} in epoch "
+            f"{len(net.history)}, over {self.factor:g} times the loss of an "
+            f"all-zero output ({self.reference_:.3g}): training diverges and its "
+            f"predictions mean little. Lower lr (now {net.lr:g}) or scale the "
+            f"inputs (their largest absolute value is {self.input_scale_:.3g}), "
+            "e.g. with StandardScaler.",
+            ConvergenceWarning,
+        )
+
+
+def _valid_accuracy(net, X, y):
+    """Accuracy on the labeled rows, from the network's logits and ``y``'s codes.
+
+    skorch's default scores ``net.predict`` (the classes) against ``y``,
+    which holds the classes' codes here.
+    """
+    logits = net.forward(X)
+    logits = logits[0] if isinstance(logits, tuple | list) else logits
+    predicted = to_numpy(logits).argmax(axis=1)
+    y = np.asarray(y)
+    labeled = y >= 0
+    return float((predicted[labeled] == y[labeled]).mean()) if labeled.any() else 0.0
+
+
+class _BatchIterator:
+    """Batches sliced from whole tensors.
+
+    skorch's DataLoader collates a dict input row by row, which costs more
+    than the forward pass of a small network.
+    """
+
+    def __init__(self, X, y, batch_size, shuffle):
+        self.X = {key: torch.as_tensor(value) for key, value in X.items()}
+        self.y = None if y is None else torch.as_tensor(y)
+        self.n_rows = len(self.X["X"])
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self):
+        return math.ceil(self.n_rows / self.batch_size)
+
+    def __iter__(self):
+        n = self.n_rows
+        order = torch.randperm(n) if self.shuffle else torch.arange(n)
+        for start in range(0, n, self.batch_size):
+            index = order[start : start + self.batch_size]
+            X = {key: value[index] for key, value in self.X.items()}
+            yield X, None if self.y is None else self.y[index]
+
+
+class _InitState:
+    """State that skorch's ``NeuralNet.__init__`` sets, kept under a private name.
+
+    ``initialized_``, ``history_`` and ``virtual_params_`` end in ``_`` like
+    fitted attributes, but skorch sets them in ``__init__``; scikit-learn
+    expects an unfitted estimator to hold hyperparameters only. Stored as
+    ``_initialized_`` etc., they are neither.
+    """
+
+    def __set_name__(self, owner, name):
+        self.name = name
+        self.key = f"_{name}"
+
+    def __get__(self, net, owner=None):
+        if net is None:
+            return self
+        try:
+            return vars(net)[self.key]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, net, value):
+        vars(net)[self.key] = value
 
 
 class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassifier):
@@ -121,29 +430,36 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         ``module__hidden_units``, ``module__dropout``). A class is built
         with the ``module__*`` parameters; an instance is copied, so that
         ``fit`` never changes the module passed in.
+    *args
+        skorch's positional parameters (none in practice).
     criterion : torch loss class, default=torch.nn.CrossEntropyLoss
         Loss on the logits of labeled rows.
     optimizer : torch optimizer class, default=torch.optim.Adam
         The optimizer; its options as ``optimizer__*``.
     lr : float, default=1e-3
         Learning rate.
-    max_epochs : int, default=10
-        Passes over the training rows.
     batch_size : int, default=64
-        Rows per batch.
+        Rows per batch; batches are shuffled unless
+        ``iterator_train__shuffle=False``.
     train_split : callable or None, default=None
         skorch's internal validation split; ``None`` trains on every row.
-    callbacks : list of (name, callback) or None, default=None
-        skorch callbacks.
+        A callback that monitors a validation score (``EarlyStopping``,
+        ``Checkpoint``) needs one:
+        :class:`~sktransfer.deep.TargetValidSplit` holds out labeled target
+        rows.
     device : str, torch.device or None, default="auto"
-        ``"auto"`` uses the GPU when torch sees one, else the CPU.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initialisation, shuffling and dropout.
+        ``"auto"`` uses the GPU when torch sees one, else the CPU. Checked
+        in ``fit`` (a ``ValueError`` for ``"cuda"`` where torch sees no GPU);
+        the device used is ``device_``, which the attribute ``device``
+        reads once the net is fitted (skorch's code uses it), while
+        ``get_params`` keeps the one asked for.
     verbose : int, default=0
         skorch's printing of each epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, shuffling and dropout.
     **kwargs : dict
-        Other skorch parameters (``module__*``, ``optimizer__*``,
-        ``iterator_train__*``, ...).
+        Other skorch parameters (``max_epochs=10``, ``callbacks``,
+        ``module__*``, ``optimizer__*``, ``iterator_train__*``, ...).
 
     Attributes
     ----------
@@ -168,52 +484,86 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
     (3,)
     """
 
-    # skorch's __init__ sets these three; as class defaults they are not
-    # instance state, so an unfitted clone holds no attribute ending in "_".
-    initialized_ = False
-    history_ = None
-    virtual_params_ = MappingProxyType({})
+    _parameter_constraints = {"random_state": ["random_state"]}
+
+    initialized_ = _InitState()
+    history_ = _InitState()
+    virtual_params_ = _InitState()
 
     def __init__(
         self,
         module=None,
-        *,
+        *args,
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
         lr=1e-3,
-        max_epochs=10,
         batch_size=64,
         train_split=None,
-        callbacks=None,
         device="auto",
-        random_state=None,
         verbose=0,
+        random_state=None,
         **kwargs,
     ):
-        # skorch refuses torch modules set before its __init__ ends (it tells
-        # that apart by the attribute initialized_, a class default here)
         super().__init__(
-            None,
-            criterion=None,
+            module,
+            *args,
+            criterion=criterion,
             optimizer=optimizer,
             lr=lr,
-            max_epochs=max_epochs,
             batch_size=batch_size,
             train_split=train_split,
-            callbacks=callbacks,
             device=device,
             verbose=verbose,
             **kwargs,
         )
-        vars(self).update(module=module, criterion=criterion)
         self.random_state = random_state
-        for name, default in (
-            ("initialized_", False),
-            ("history_", None),
-            ("virtual_params_", {}),
-        ):
-            if self.__dict__.get(name, default) == default:
-                self.__dict__.pop(name, None)
+
+    # --- parameters ----------------------------------------------------------
+
+    @property
+    def device(self):
+        """The device the net computes on: ``device_`` once resolved in ``fit``.
+
+        Before, the ``device`` parameter as set. skorch's code reads this
+        attribute; ``get_params`` reports the parameter.
+        """
+        state = vars(self)
+        return state.get("device_", state.get("device"))
+
+    @device.setter
+    def device(self, value):
+        vars(self)["device"] = value
+
+    def get_params(self, deep=True, **kwargs):
+        """Hyperparameters, ``device`` as it was set (``"auto"`` stays ``"auto"``).
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also the parameters of the callbacks.
+        **kwargs : dict
+            Passed to skorch's ``get_params``.
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=deep, **kwargs)
+        params["device"] = vars(self)["device"]
+        return params
+
+    def _validate_hyperparameters(self):
+        """Check ``_parameter_constraints`` as scikit-learn's ``_fit_context`` does.
+
+        (skorch's own ``_validate_params`` checks the names of the
+        parameters, so scikit-learn's cannot serve here.)
+        """
+        if not get_config()["skip_parameter_validation"]:
+            validate_parameter_constraints(
+                self._parameter_constraints,
+                self.get_params(deep=False),
+                caller_name=type(self).__name__,
+            )
 
     # --- fitting -------------------------------------------------------------
 
@@ -226,7 +576,8 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
             Rows of all domains: tabular rows or image tensors (channels
             first). Cast to float32.
         y : array-like of shape (n_samples,)
-            Labels; ``-1`` on unlabeled target rows.
+            Labels; ``-1`` on unlabeled target rows (``"-1"`` among string
+            labels).
         sample_domain : array-like of shape (n_samples,), default=None
             Positive on source rows, negative on target rows; ``None``
             means every row is a source row.
@@ -238,27 +589,35 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         self : DomainNetClassifier
             The fitted network.
         """
-        X, y, sample_domain = validate_domain_data(
-            self, X, y, sample_domain, dtype=np.float32, allow_nd=True
-        )
-        check_classification_targets(y)
-        self.input_shape_ = tuple(X.shape[1:])
-        labeled = labeled_mask(y, sample_domain)
-        if not labeled.any():
-            raise ValueError(f"{type(self).__name__} got no labeled row to train on.")
-        self.classes_inferred_ = np.unique(y[labeled])
-        self.device_ = resolve_device(self.device)
+        X, y, sample_domain = self._prepare_fit(X, y, sample_domain)
         with _torch_seed(_seed(self.random_state), self.device_):
             self._fit_domains(X, y, sample_domain, **fit_params)
         return self
 
+    def _prepare_fit(self, X, y, sample_domain, classes=None):
+        """Validate parameters and data, set the classes, shape and device."""
+        self._validate_hyperparameters()
+        X, y, sample_domain = validate_domain_data(
+            self, X, y, sample_domain, dtype=np.float32, allow_nd=True
+        )
+        labeled_classes, _ = encode_classes(y, sample_domain)
+        if labeled_classes.size == 0:
+            raise ValueError(f"{type(self).__name__} got no labeled row to train on.")
+        self.classes_inferred_ = (
+            labeled_classes if classes is None else np.unique(np.asarray(classes))
+        )
+        self.input_shape_ = tuple(X.shape[1:])
+        self.device_ = resolve_device(vars(self)["device"])
+        return _torch_ready(X), y, sample_domain
+
     def _fit_domains(self, X, y, sample_domain, **fit_params):
         """Train on every row; the label loss sees the labeled ones."""
-        if not (self.warm_start and self.initialized_):
-            self.initialize()
-        self._train_all_rows(X, y, sample_domain, **fit_params)
+        initialize = not (self.warm_start and self.initialized_)
+        self._train_all_rows(X, y, sample_domain, initialize=initialize, **fit_params)
 
-    def _train_all_rows(self, X, y, sample_domain, **fit_params):
+    def _train_all_rows(self, X, y, sample_domain, *, initialize, **fit_params):
+        if initialize:
+            self.initialize()
         self.check_module_output(X, len(self.classes_))
         self.run_epochs(
             self.domain_input(X, sample_domain),
@@ -283,7 +642,10 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         self.notify("on_train_begin", X=X_domains, y=y_encoded)
         # sample_domain already reached fit; skorch's loop must not route again
         with config_context(enable_metadata_routing=False):
-            self.fit_loop(X_domains, y_encoded, epochs=epochs, **fit_params)
+            try:
+                self.fit_loop(X_domains, y_encoded, epochs=epochs, **fit_params)
+            except KeyboardInterrupt:
+                pass  # how skorch stops early: EarlyStopping raises it (so does Ctrl-C)
         self.notify("on_train_end", X=X_domains, y=y_encoded)
 
     def partial_fit(self, X, y, classes=None, *, sample_domain=None, **fit_params):
@@ -311,23 +673,17 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
             The network.
         """
         fitted = bool(self.initialized_) and hasattr(self, "classes_inferred_")
-        X, y, sample_domain = validate_domain_data(
-            self, X, y, sample_domain, dtype=np.float32, allow_nd=True, reset=not fitted
-        )
-        check_classification_targets(y)
         if fitted:
-            self._check_shape(X)
-        else:
-            self.input_shape_ = tuple(X.shape[1:])
-            labeled = labeled_mask(y, sample_domain)
-            self.classes_inferred_ = np.unique(
-                y[labeled] if classes is None else np.asarray(classes)
+            X, y, sample_domain = validate_domain_data(
+                self, X, y, sample_domain, dtype=np.float32, allow_nd=True, reset=False
             )
-            self.device_ = resolve_device(self.device)
+            X = _torch_ready(self._check_shape(X))
+        else:
+            X, y, sample_domain = self._prepare_fit(X, y, sample_domain, classes)
         with _torch_seed(_seed(self.random_state), self.device_):
-            if not fitted:
-                self.initialize()
-            self._train_all_rows(X, y, sample_domain, **fit_params)
+            self._train_all_rows(
+                X, y, sample_domain, initialize=not fitted, **fit_params
+            )
         return self
 
     def encode_labels(self, y, sample_domain):
@@ -343,24 +699,18 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         Returns
         -------
         y_encoded : ndarray of shape (n_samples,), dtype=int64
+
+        Raises
+        ------
+        ValueError
+            If a labeled row has a class the network does not know.
         """
-        labeled = labeled_mask(y, sample_domain)
-        encoded = np.full(len(y), -1, dtype=np.int64)
-        index = np.searchsorted(self.classes_, y[labeled])
-        index = np.minimum(index, len(self.classes_) - 1)
-        unknown = self.classes_[index] != y[labeled]
-        if unknown.any():
-            raise ValueError(
-                f"Classes {np.unique(y[labeled][unknown]).tolist()} are not among "
-                f"the classes of the network {self.classes_.tolist()}."
-            )
-        encoded[labeled] = index
-        return encoded
+        return encode_classes(y, sample_domain, classes=self.classes_)[1]
 
     @staticmethod
     def domain_input(X, sample_domain):
-        """The dict that skorch slices per batch: rows and their domains."""
-        return {"X": X, "sample_domain": np.asarray(sample_domain, dtype=np.int64)}
+        """The dict sliced batch by batch: rows and their domains."""
+        return {"X": X, "sample_domain": np.array(sample_domain, dtype=np.int64)}
 
     def check_module_output(self, X, n_classes):
         """Run the module on two rows; raise a clear error if it cannot serve.
@@ -378,18 +728,7 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
             If the module fails on rows of this shape or returns another
             number of logits.
         """
-        was_training = self.module_.training
-        self.module_.eval()
-        try:
-            with torch.no_grad():
-                out = self.module_(to_tensor(X[:2], device=self.device_))
-        except RuntimeError as exc:
-            raise ValueError(
-                f"The module of {type(self).__name__} cannot process rows of shape "
-                f"{tuple(X.shape[1:])}: {exc}"
-            ) from exc
-        finally:
-            self.module_.train(was_training)
+        out = self._run_in_eval_mode(self.module_, X[:2])
         logits = out[0] if isinstance(out, tuple | list) else out
         if logits.ndim != 2 or logits.shape[1] != n_classes:
             raise ValueError(
@@ -398,10 +737,43 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
                 f"must return {n_classes} logits per row." + self._output_size_hint()
             )
 
+    def _run_in_eval_mode(self, module, X, run=None):
+        """``run(module, X)`` (default ``module(X)``) in eval mode, no gradients."""
+        # on the module's device: initialize_module runs before skorch moves it
+        param = next(module.parameters(), None)
+        device = self.device if param is None else param.device
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                x = to_tensor(np.asarray(X), device=device)
+                return module(x) if run is None else run(module, x)
+        except RuntimeError as exc:
+            raise ValueError(
+                f"The module of {type(self).__name__} cannot process rows of shape "
+                f"{tuple(np.shape(X)[1:])}: {exc}"
+            ) from exc
+        finally:
+            module.train(was_training)
+
     def _output_size_hint(self):
         return ""
 
     # --- skorch hooks --------------------------------------------------------
+
+    @property
+    def _default_callbacks(self):
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            (
+                "valid_acc",
+                EpochScoring(_valid_accuracy, name="valid_acc", lower_is_better=False),
+            ),
+            ("divergence", DivergenceMonitor()),
+            ("print_log", PrintLog()),
+        ]
 
     def get_metadata_routing(self):
         """Metadata requests: ``fit`` requests ``sample_domain``.
@@ -420,42 +792,65 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         # unlabeled marker for a class.
         pass
 
-    def initialize_module(self):
-        """Build ``module_`` from ``module`` (``None``: an :class:`MLP`)."""
-        kwargs = self.get_params_for("module")
-        if self.module is None:
-            module = MLP(int(np.prod(self.input_shape_)), len(self.classes_), **kwargs)
-        elif isinstance(self.module, torch.nn.Module):
-            if kwargs:
-                raise ValueError(
-                    "module__* parameters configure a module class; module is an "
-                    f"instance, so {sorted(kwargs)} cannot apply."
-                )
-            module = copy.deepcopy(self.module)
-        else:
-            module = self.module(**kwargs)
-        self.module_ = module
+    def initialize(self):
+        """Resolve ``device`` into ``device_``, then initialise skorch's parts.
+
+        Returns
+        -------
+        self : DomainNetClassifier
+        """
+        self.device_ = resolve_device(vars(self)["device"])
+        super().initialize()
+        if self.train_split is None:
+            for name, callback in self.callbacks_:
+                monitor = getattr(callback, "monitor", None)
+                if isinstance(monitor, str) and monitor.startswith("valid"):
+                    raise ValueError(
+                        f"The callback {name!r} of {type(self).__name__} monitors "
+                        f"{monitor!r}, a validation score, but train_split=None "
+                        "trains on every row and computes none. Pass "
+                        "train_split=TargetValidSplit(0.2) (from sktransfer.deep; "
+                        "it holds out labeled target rows) or another skorch "
+                        "split."
+                    )
         return self
 
-    @contextlib.contextmanager
-    def _skorch_device(self):
-        """Let skorch's own code see the resolved device while it runs."""
-        if not hasattr(self, "device_"):
-            self.device_ = resolve_device(self.device)
-        requested = self.device
-        self.__dict__["device"] = self.device_
-        try:
-            yield
-        finally:
-            self.__dict__["device"] = requested
+    def initialize_module(self):
+        """Build ``module_`` from ``module`` (``None``: an :class:`MLP`)."""
+        module = self.module
+        if module is None:
+            module = partial(MLP, int(np.prod(self.input_shape_)), len(self.classes_))
+        self.module_ = self.initialized_instance(module, self.get_params_for("module"))
+        return self
 
-    def _initialize_module(self, reason=None):
-        with self._skorch_device():
-            return super()._initialize_module(reason=reason)
+    def initialized_instance(self, instance_or_cls, kwargs):
+        """skorch's, but a module instance is copied: ``fit`` never trains it.
 
-    def _initialize_criterion(self, reason=None):
-        with self._skorch_device():
-            return super()._initialize_criterion(reason=reason)
+        An instance takes no ``NAME__*`` parameters (skorch would build a new
+        module of its class from them, dropping its weights, e.g. pretrained
+        ones): they are an error.
+
+        Parameters
+        ----------
+        instance_or_cls : torch.nn.Module class or instance, or callable
+        kwargs : dict
+            The ``NAME__*`` parameters.
+
+        Returns
+        -------
+        instance : torch.nn.Module
+        """
+        if not isinstance(instance_or_cls, torch.nn.Module):
+            return super().initialized_instance(instance_or_cls, kwargs)
+        if kwargs:
+            name = next(
+                (k for k, v in vars(self).items() if v is instance_or_cls), "module"
+            )
+            raise ValueError(
+                f"{name}__* parameters configure a module class; {name} is an "
+                f"instance, so {sorted(kwargs)} cannot apply."
+            )
+        return copy.deepcopy(instance_or_cls)
 
     @staticmethod
     def batch_input(x):
@@ -464,7 +859,7 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
 
     def infer(self, x, **fit_params):
         """Logits of a batch (``x`` is a dict in training, a tensor after)."""
-        x = to_tensor(self.batch_input(x), device=self.device_)
+        x = to_tensor(self.batch_input(x), device=self.device)
         return self.module_(x, **fit_params)
 
     def label_loss(self, logits, y_true):
@@ -481,7 +876,7 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         loss : torch.Tensor
             A scalar; zero (with a graph) when no row is labeled.
         """
-        y_true = to_tensor(y_true, device=self.device_)
+        y_true = to_tensor(y_true, device=self.device)
         labeled = y_true >= 0
         if not bool(labeled.any()):
             return logits.sum() * 0.0
@@ -492,12 +887,64 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         logits = y_pred[0] if isinstance(y_pred, tuple | list) else y_pred
         return self.label_loss(logits, y_true)
 
+    def train_step(self, batch, **fit_params):
+        """skorch's step; a NaN or infinite loss stops with :class:`NonFiniteLossError`.
+
+        Parameters
+        ----------
+        batch : tuple
+            ``(X, y)`` of the batch.
+        **fit_params : dict
+            Passed to ``infer``.
+
+        Returns
+        -------
+        step : dict
+            ``{"loss": loss, "y_pred": y_pred}``.
+        """
+        step = super().train_step(batch, **fit_params)
+        if not bool(torch.isfinite(step["loss"])):
+            raise NonFiniteLossError(
+                f"{type(self).__name__}: the training loss became "
+                f"{float(step['loss'].detach())} in epoch {len(self.history)}; lower "
+                f"lr (now {self.lr:g}) or scale the inputs (e.g. with "
+                "StandardScaler), or lower the weight of a domain loss."
+            )
+        return step
+
+    def get_iterator(self, dataset, training=False):
+        """skorch's iterator, or whole-tensor batches for the dict of domains.
+
+        Parameters
+        ----------
+        dataset : torch Dataset
+        training : bool, default=False
+
+        Returns
+        -------
+        iterator : iterable of (X, y) batches
+        """
+        prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        X = getattr(dataset, "X", None)
+        if (
+            not isinstance(X, Mapping)
+            or getattr(self, prefix) is not DataLoader
+            or set(kwargs) - {"batch_size", "shuffle"}
+        ):
+            return super().get_iterator(dataset, training=training)
+        batch_size = kwargs.get("batch_size", self.batch_size)
+        if batch_size <= 0:
+            batch_size = len(dataset)
+        shuffle = kwargs.get("shuffle", training)
+        return _BatchIterator(X, getattr(dataset, "y", None), batch_size, shuffle)
+
     # --- prediction ----------------------------------------------------------
 
     def _validate_X(self, X):
         check_is_fitted(self, "module_")
         X = validate_data(self, X, reset=False, dtype=np.float32, allow_nd=True)
-        return self._check_shape(X)
+        return _torch_ready(self._check_shape(X))
 
     def _check_shape(self, X):
         if tuple(X.shape[1:]) != self.input_shape_:
@@ -520,9 +967,23 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities (float64), columns in the order of ``classes_``.
+
+        Raises
+        ------
+        ValueError
+            If the network's outputs are not finite (its weights are not,
+            or the inputs overflow it): no class is made up for those rows.
         """
         X = self._validate_X(X)
         proba = super().predict_proba(X).astype(np.float64)
+        bad = ~np.isfinite(proba).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"{type(self).__name__} computed non-finite class probabilities for "
+                f"{int(bad.sum())} of {len(proba)} rows: the network's weights are "
+                "not finite, or these inputs overflow it. Refit with a lower lr or "
+                "scaled inputs."
+            )
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
@@ -554,25 +1015,223 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
-    # --- persistence -----------------------------------------------------------
+    # --- persistence ---------------------------------------------------------
 
-    def __setstate__(self, state):
-        requested = state.get("device")
-        auto = isinstance(requested, str) and requested == "auto"
-        if auto:
-            state["device"] = state.get("device_", "cpu")
-        with warnings.catch_warnings():
-            if auto:
-                # "auto" asked for whatever device is there: no warning.
-                warnings.simplefilter("ignore", DeviceWarning)
-            super().__setstate__(state)
-        if auto:
-            device = self.__dict__["device"]
-            self.__dict__["device_"] = str(device) if device is not None else None
-            self.__dict__["device"] = requested
+    def load_params(self, *args, **kwargs):
+        """skorch's ``load_params``; ``device`` stays the device asked for.
+
+        skorch sets its ``device`` to the device the parameters are loaded
+        onto, ``device_`` here (as ``Checkpoint(load_best=True)`` does at
+        the end of training); the hyperparameter must not change.
+
+        Parameters
+        ----------
+        *args, **kwargs
+            Those of skorch's ``load_params`` (``f_params``, ``checkpoint``,
+            ...).
+        """
+        requested = vars(self)["device"]
+        try:
+            super().load_params(*args, **kwargs)
+        finally:
+            vars(self)["device"] = requested
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         tags.non_deterministic = False
         return tags
+
+
+def logits_and_features(module, X, **fit_params):
+    """Class logits and features of a network split into extractor and head.
+
+    A module with an ``extract_features`` method and a ``head`` (as
+    :class:`~sktransfer.deep.MLP`) is run as ``head(extract_features(X))``;
+    any other module must return the tuple ``(logits, features)``. Extra
+    fit parameters go to ``extract_features`` (or ``forward``), as skorch
+    passes them to ``forward``.
+    """
+    if hasattr(module, "extract_features") and hasattr(module, "head"):
+        features = module.extract_features(X, **fit_params)
+        return module.head(features), features
+    out = module(X, **fit_params)
+    if isinstance(out, tuple | list) and len(out) >= 2:
+        return out[0], out[1]
+    raise ValueError(
+        f"The module {type(module).__name__} must either have an "
+        "extract_features(X) method and a head (as sktransfer.deep.MLP), or "
+        "return the tuple (logits, features) from forward."
+    )
+
+
+class DomainAlignmentClassifier(DomainNetClassifier, metaclass=ABCMeta):
+    """Base of the deep methods that align the domains with a loss on features.
+
+    Trains on the rows of all domains: the label loss on the labeled rows
+    plus :meth:`domain_loss` on every training batch that holds rows of both
+    domains. A subclass names its hyperparameters in ``__init__`` (passing
+    skorch's on with ``*args, **kwargs``) and writes :meth:`domain_loss`;
+    the module docstring of ``sktransfer.deep._base`` shows a whole one. With
+    ``sample_domain=None`` (or only source rows) there is nothing to align:
+    it is the plain network, exactly (same weights for the same seed).
+    :meth:`extract_features` returns the learned features (not named
+    ``transform``, which would make scikit-learn test it as a transformer).
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=None
+        Feature extractor and label predictor. ``None`` means
+        :class:`~sktransfer.deep.MLP` (one hidden layer of 100 units; set
+        ``module__hidden_units``), whose hidden layers are the features. A
+        module of your own (e.g. a CNN) either has an ``extract_features(X)``
+        method and a ``head`` module (as ``MLP``), or returns the tuple
+        ``(logits, features)`` from ``forward``.
+    *args, **kwargs
+        The parameters of :class:`DomainNetClassifier` (``criterion``,
+        ``optimizer``, ``lr``, ``max_epochs``, ``batch_size``,
+        ``train_split``, ``callbacks``, ``device``, ``random_state``, ...).
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network.
+    adapt_ : bool
+        Whether training saw target rows (false: a plain network).
+    n_features_out_ : int
+        Number of learned features per row.
+    classes_ : ndarray of shape (n_classes,)
+        Classes of the labeled rows.
+    device_ : str or torch.device
+        The device used.
+    n_features_in_ : int
+        ``X.shape[1]`` seen in ``fit``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sktransfer.deep import DomainAlignmentClassifier
+    >>> class MeanGapClassifier(DomainAlignmentClassifier):
+    ...     def domain_loss(self, logits, features, sample_domain):
+    ...         target = sample_domain < 0
+    ...         return (features[~target].mean(0) - features[target].mean(0)).norm()
+    >>> MeanGapClassifier(max_epochs=3).get_params()["max_epochs"]
+    3
+    """
+
+    def _train_all_rows(self, X, y, sample_domain, *, initialize, **fit_params):
+        if not (sample_domain > 0).any():
+            raise ValueError(
+                f"{type(self).__name__} needs source rows (sample_domain > 0): "
+                "it aligns the target with a labeled source, but got only target "
+                "rows."
+            )
+        has_target = bool((sample_domain < 0).any())
+        if initialize:
+            # known before initialize_module, which builds no domain module
+            # when there is nothing to align
+            self.adapt_ = has_target
+        elif has_target and not self.adapt_:
+            raise ValueError(
+                f"{type(self).__name__} was initialised on source rows only, with "
+                "nothing to align; fit it anew to train on target rows."
+            )
+        super()._train_all_rows(
+            X, y, sample_domain, initialize=initialize, **fit_params
+        )
+
+    def check_module_output(self, X, n_classes):
+        super().check_module_output(X, n_classes)
+        _, features = self._run_in_eval_mode(self.module_, X[:2], logits_and_features)
+        if features.ndim != 2:
+            raise ValueError(
+                f"The features of the module of {type(self).__name__} must be 2-d "
+                f"(rows, features), got shape {tuple(features.shape)}."
+            )
+        self.n_features_out_ = int(features.shape[1])
+
+    def feature_size(self):
+        """Number of features the module's extractor returns per row."""
+        zeros = np.zeros((2, *self.input_shape_), dtype=np.float32)
+        _, features = self._run_in_eval_mode(self.module_, zeros, logits_and_features)
+        return int(np.prod(features.shape[1:]))
+
+    def infer(self, x, **fit_params):
+        """Logits and features of a training batch; logits in prediction."""
+        X = to_tensor(self.batch_input(x), device=self.device)
+        logits, features = logits_and_features(self.module_, X, **fit_params)
+        if isinstance(x, Mapping) and self.module_.training:
+            return logits, features
+        return logits
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Label loss, plus :meth:`domain_loss` on a batch with both domains."""
+        if not isinstance(y_pred, tuple | list):
+            return self.label_loss(y_pred, y_true)
+        logits, features = y_pred[:2]
+        loss = self.label_loss(logits, y_true)
+        if not self.adapt_:
+            return loss
+        sample_domain = to_tensor(X["sample_domain"], device=self.device)
+        n_target = int((sample_domain < 0).sum())
+        if n_target in (0, len(sample_domain)):
+            return loss  # a batch of one domain has nothing to align
+        return loss + self.domain_loss(logits, features, sample_domain)
+
+    @abstractmethod
+    def domain_loss(self, logits, features, sample_domain):
+        """The alignment term added to the label loss of a training batch.
+
+        Called on each training batch that holds source and target rows,
+        when training sees target rows.
+
+        Parameters
+        ----------
+        logits : torch.Tensor of shape (batch_size, n_classes)
+            Class logits of the batch's rows.
+        features : torch.Tensor of shape (batch_size, `n_features_out_`)
+            Their learned features.
+        sample_domain : torch.Tensor of shape (batch_size,)
+            Their domains: positive on source rows, negative on target rows.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            A scalar, weighted by the method's own hyperparameter.
+        """
+
+    def extract_features(self, X):
+        """The learned features of ``X`` (the feature extractor's output).
+
+        Compare domains on them, e.g. with
+        :func:`sktransfer.metrics.proxy_a_distance`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Rows shaped like the training rows.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, `n_features_out_`)
+        """
+        X = self._validate_X(X)
+        batch_size = self.batch_size if self.batch_size > 0 else max(len(X), 1)
+        features = [
+            self._run_in_eval_mode(
+                self.module_, X[start : start + batch_size], logits_and_features
+            )[1]
+            .cpu()
+            .numpy()
+            for start in range(0, len(X), batch_size)
+        ]
+        return np.concatenate(features).astype(np.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+# the constraint of the weight of a domain loss
+_NON_NEGATIVE = Interval(Real, 0, None, closed="left")

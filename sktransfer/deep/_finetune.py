@@ -2,12 +2,14 @@
 
 import fnmatch
 import numbers
+from numbers import Integral
 
-import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval
 from skorch.callbacks import Callback
 
-from ._base import DomainNetClassifier
+from .._domain import encode_classes, labeled_mask
+from ._base import _NON_NEGATIVE, DomainNetClassifier
 
 __all__ = ["FineTuningClassifier", "GradualUnfreezing", "module_layers"]
 
@@ -138,6 +140,8 @@ class FineTuningClassifier(DomainNetClassifier):
         :class:`~sktransfer.deep.MLP` sized to the data (options as
         ``module__hidden_units``); a class is built with ``module__*``; an
         instance is a pretrained network.
+    *args
+        skorch's positional parameters (none in practice).
     freeze : int, list of str or None, default=None
         Parameters not trained in transferred stages: the first ``n``
         layers, or parameter names matching any of the glob patterns or
@@ -155,10 +159,11 @@ class FineTuningClassifier(DomainNetClassifier):
         Learning rate of transferred parameters relative to ``lr``.
     fine_tune_epochs : int or None, default=None
         Epochs on the labeled target rows; ``None`` means ``max_epochs``.
-    criterion, optimizer, lr, max_epochs, batch_size, train_split, \
-callbacks, device, random_state, verbose, **kwargs
-        As in skorch's ``NeuralNetClassifier``; ``device="auto"`` uses the
-        GPU when torch sees one, ``random_state`` seeds torch.
+    **kwargs : dict
+        The parameters of :class:`~sktransfer.deep.DomainNetClassifier`
+        (``lr``, ``max_epochs``, ``batch_size``, ``train_split``,
+        ``callbacks``, ``device="auto"``, ``random_state``, ...) and
+        ``module__*``.
 
     Attributes
     ----------
@@ -207,42 +212,29 @@ callbacks, device, random_state, verbose, **kwargs
     (['source', 'target'], ['features.1.bias', 'features.1.weight'])
     """
 
+    _parameter_constraints = {
+        **DomainNetClassifier._parameter_constraints,
+        "freeze": [None, Interval(Integral, 0, None, closed="left"), list, tuple],
+        "replace_head": ["boolean"],
+        "head": [None, str],
+        "transfer_layers": [None, Interval(Integral, 0, None, closed="left")],
+        "transferred_lr_factor": [_NON_NEGATIVE],
+        "fine_tune_epochs": [None, Interval(Integral, 0, None, closed="left")],
+    }
+
     def __init__(
         self,
         module=None,
-        *,
+        *args,
         freeze=None,
         replace_head=False,
         head=None,
         transfer_layers=None,
         transferred_lr_factor=0.1,
         fine_tune_epochs=None,
-        criterion=torch.nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=10,
-        batch_size=64,
-        train_split=None,
-        callbacks=None,
-        device="auto",
-        random_state=None,
-        verbose=0,
         **kwargs,
     ):
-        super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            callbacks=callbacks,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-            **kwargs,
-        )
+        super().__init__(module, *args, **kwargs)
         self.freeze = freeze
         self.replace_head = replace_head
         self.head = head
@@ -250,64 +242,35 @@ callbacks, device, random_state, verbose, **kwargs
         self.transferred_lr_factor = transferred_lr_factor
         self.fine_tune_epochs = fine_tune_epochs
 
-    def _check_params(self):
-        for name in ("transfer_layers", "fine_tune_epochs"):
-            value = getattr(self, name)
-            if value is not None and (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Integral)
-                or value < 0
-            ):
-                raise ValueError(
-                    f"{name} must be a non-negative int or None, got {value!r}."
-                )
-        if not isinstance(self.transferred_lr_factor, numbers.Real) or not (
-            self.transferred_lr_factor >= 0
-        ):
-            raise ValueError(
-                "transferred_lr_factor must be a non-negative number, got "
-                f"{self.transferred_lr_factor!r}."
-            )
-        freeze = self.freeze
-        if freeze is not None and not (
-            (isinstance(freeze, numbers.Integral) and not isinstance(freeze, bool))
-            or (
-                isinstance(freeze, list | tuple)
-                and all(isinstance(f, str) for f in freeze)
-            )
-        ):
-            raise TypeError(
-                "freeze must be None, an int (number of bottom layers) or a list "
-                f"of parameter name patterns, got {freeze!r}."
-            )
-        if isinstance(freeze, numbers.Integral) and freeze < 0:
-            raise ValueError(f"freeze must be non-negative, got {freeze}.")
-
     def _fit_domains(self, X, y, sample_domain, **fit_params):
-        self._check_params()
-        stages = []
-        for stage, rows in (
-            ("source", sample_domain > 0),
-            ("target", (sample_domain < 0) & (y != -1)),
-        ):
-            if rows.any():
-                stages.append((stage, rows))
+        labeled = labeled_mask(y, sample_domain)
+        stages = [
+            (stage, rows)
+            for stage, rows in (
+                ("source", sample_domain > 0),
+                ("target", (sample_domain < 0) & labeled),
+            )
+            if rows.any()
+        ]
         if stages[0][0] == "target" or self.replace_head:
             # the head is sized for the classes of the stage that builds it
-            self.classes_inferred_ = np.unique(y[stages[0][1]])
+            self.classes_inferred_ = encode_classes(y[stages[0][1]])[0]
         else:
-            self.classes_inferred_ = np.unique(y[sample_domain > 0])
+            self.classes_inferred_ = encode_classes(y[sample_domain > 0])[0]
         pretrained = isinstance(self.module, torch.nn.Module)
+        # a refit starts as a fresh fit: nothing is transferred nor frozen yet
+        self.transferred_params_ = set()
+        self.frozen_params_ = set()
+        self.transfer_stage_ = False
         self.initialize()
         self.layer_names_ = [name for name, _ in module_layers(self.module_)]
         self._check_layer_counts()
         self.stages_ = []
-        self.frozen_params_ = set()
-        self.transferred_params_ = set()
         for index, (stage, rows) in enumerate(stages):
             transfer = pretrained or index > 0
             if transfer:
-                self._start_transfer(np.unique(y[rows]), stage, first=index == 0)
+                stage_classes = encode_classes(y[rows])[0]
+                self._start_transfer(stage_classes, stage, first=index == 0)
             self.stage_start_epoch_ = len(self.history)
             self.transfer_stage_ = transfer
             self.check_module_output(X[rows], len(self.classes_))
@@ -382,13 +345,13 @@ callbacks, device, random_state, verbose, **kwargs
             self.transferred_params_ -= {
                 f"{head}.{name}" if head else name for name, _ in new.named_parameters()
             }
-            self.classes_inferred_ = np.asarray(stage_classes)
+            self.classes_inferred_ = stage_classes
             self.layer_names_ = [name for name, _ in module_layers(self.module_)]
         elif not first:
-            unseen = np.setdiff1d(stage_classes, self.classes_)
-            if unseen.size:
+            unseen = [c for c in stage_classes.tolist() if c not in self.classes_]
+            if unseen:
                 raise ValueError(
-                    f"The {stage} rows have classes {unseen.tolist()} never seen in "
+                    f"The {stage} rows have classes {unseen} never seen in "
                     f"pre-training (the network's classes are "
                     f"{self.classes_.tolist()}). Pass replace_head=True to train a "
                     "new head for the classes of the target."
@@ -396,7 +359,7 @@ callbacks, device, random_state, verbose, **kwargs
         self.frozen_params_ = self._frozen_names()
         for name, param in self.module_.named_parameters():
             param.requires_grad_(name not in self.frozen_params_)
-        self._initialize_optimizer()
+        self.initialize_optimizer()
 
     def _frozen_names(self):
         names = [name for name, _ in self.module_.named_parameters()]
@@ -414,6 +377,11 @@ callbacks, device, random_state, verbose, **kwargs
             return frozen
         frozen = set()
         for pattern in self.freeze:
+            if not isinstance(pattern, str):
+                raise TypeError(
+                    "freeze must be None, an int (number of bottom layers) or a "
+                    f"list of parameter name patterns, got {self.freeze!r}."
+                )
             matched = {
                 n
                 for n in names
@@ -438,7 +406,7 @@ callbacks, device, random_state, verbose, **kwargs
         """Optimizer with ``lr * transferred_lr_factor`` on transferred weights."""
         kwargs = self.get_params_for("optimizer")
         lr = kwargs.pop("lr", self.lr)
-        transferred = getattr(self, "transferred_params_", set())
+        transferred = getattr(self, "transferred_params_", ())  # set by fit
         named = list(self.get_all_learnable_params())
         groups = [
             {"params": [p for n, p in named if n not in transferred], "lr": lr},
@@ -452,12 +420,16 @@ callbacks, device, random_state, verbose, **kwargs
         )
         return self
 
-    def _set_training(self, training=True):
-        super()._set_training(training)
-        if training and getattr(self, "transfer_stage_", False):
-            # frozen layers keep their batch-norm statistics and no dropout
+    def infer(self, x, **fit_params):
+        """Logits of a batch; frozen layers of a transferred stage in eval mode.
+
+        Frozen layers keep their batch-norm statistics and run without
+        dropout while the others train.
+        """
+        if self.module_.training and getattr(self, "transfer_stage_", False):
             for name in self.layer_names_:
                 layer = self.module_.get_submodule(name)
                 params = list(layer.parameters())
                 if params and not any(p.requires_grad for p in params):
                     layer.eval()
+        return super().infer(x, **fit_params)

@@ -30,12 +30,9 @@ refused: reading it would unpickle the file's content.
 """
 
 import contextlib
-import warnings
 
 import numpy as np
 import torch
-from skorch.exceptions import DeviceWarning
-from skorch.utils import get_map_location
 
 from ..utils._warnings import warn
 
@@ -50,7 +47,7 @@ _MARKER = "__torch__"
 _FORMAT = 1
 
 # rebuilt from the parameters on loading; both hold callables
-_REBUILT_ATTRIBUTES = ("callbacks_", "virtual_params_")
+_REBUILT_ATTRIBUTES = ("callbacks_", "_virtual_params_")
 
 
 # --- tensors and modules as arrays -------------------------------------------
@@ -237,7 +234,7 @@ def get_portable_state(net):
                 optimizer.state_dict(),
                 lambda v: _encode_tensor(v) if isinstance(v, torch.Tensor) else v,
             )
-    if not state.get("initialized_", False):
+    if not state.get("_initialized_", False):
         # leftovers of an initialisation that did not finish: nothing to keep
         saved = None
     state = {key: _encode_value(value) for key, value in state.items()}
@@ -257,21 +254,10 @@ def get_portable_state(net):
 
 def _resolve_device(net, state):
     """Map the saved device to one this machine has (the CPU without CUDA)."""
-    requested = state.get("device")
-    trained_on = state.get("device_")
-    if isinstance(requested, str) and requested == "auto":
-        # "auto" asks for whatever device is there: no warning
-        if trained_on is not None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeviceWarning)
-                state["device_"] = str(get_map_location(trained_on))
-        return
-    map_location = get_map_location(requested)
-    state["device"] = net._check_device(requested, map_location)
-    if trained_on is not None and (
-        torch.device(trained_on).type != torch.device(map_location).type
-    ):
-        state["device_"] = str(map_location)
+    from ._base import _state_on_this_machine
+
+    mapped, requested = _state_on_this_machine(state, type(net).__name__)
+    state.update(mapped, device=requested)
 
 
 @contextlib.contextmanager
@@ -382,8 +368,9 @@ def set_portable_state(net, state):
         )
     state = {key: _decode_value(value) for key, value in state.items()}
     _resolve_device(net, state)
-    initialized = bool(state.pop("initialized_", False)) and saved is not None
+    initialized = bool(state.pop("_initialized_", False)) and saved is not None
     vars(net).update(state)
+    net.initialized_ = False
     if not initialized:
         return
     with _keep_torch_generators():

@@ -41,7 +41,7 @@ def test_fit_predict_same_seed_and_plain_path(cls):
 
 def test_deep_coral_bad_layer():
     X, y, sd, _ = _data()
-    with pytest.raises(ValueError, match="layer must be"):
+    with pytest.raises(ValueError, match="'layer' parameter of DeepCORALClassifier"):
         DeepCORALClassifier(layer="fc8", max_epochs=1).fit(X, y, sample_domain=sd)
 
 
@@ -49,7 +49,7 @@ def test_cdan_domain_classifier_sees_the_multilinear_map():
     X, y, sd, _ = _data()
     net = CDANClassifier(max_epochs=1, random_state=0, device="cpu")
     net.fit(X, y, sample_domain=sd)
-    assert net.discriminator_.features[1].in_features == 2 * net.n_features_out_
+    assert net.domain_classifier_.features[1].in_features == 2 * net.n_features_out_
     with pytest.raises(ValueError, match="cannot take its input of 200 values"):
         CDANClassifier(max_epochs=1, domain_classifier=torch.nn.Linear(100, 1)).fit(
             X, y, sample_domain=sd

@@ -1,7 +1,6 @@
 import pickle
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -104,7 +103,7 @@ def test_freeze_by_parameter_name_and_bad_patterns():
     assert net.frozen_params_ == {"features.1.weight", "features.1.bias"}
     with pytest.raises(ValueError, match="freeze pattern 'encoder' matches no"):
         _net(module=MLP(2, 2), freeze=["encoder"]).fit(X, y, sample_domain=sd)
-    with pytest.raises(TypeError, match="freeze must be None, an int"):
+    with pytest.raises(TypeError, match="'freeze' parameter of FineTuningClassifier"):
         _net(freeze="features").fit(X, y, sample_domain=sd)
 
 
@@ -206,31 +205,13 @@ def test_device_auto(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     X, y, sd, _ = _concept()
     net = FineTuningClassifier(max_epochs=1, random_state=0).fit(X, y, sample_domain=sd)
-    assert net.device == "auto" and net.device_ == "cpu"
+    assert net.get_params()["device"] == "auto" and net.device_ == "cpu"
     assert clone(net).get_params()["device"] == "auto"
-
-
-def test_model_fitted_on_gpu_loads_and_predicts_on_cpu(monkeypatch):
-    """The CPU side of GPU -> CPU: a pickle made with device_ "cuda" loads here.
-
-    skorch maps CUDA tensors to the CPU when torch sees no GPU; with
-    device="auto" that is what the user asked for, so it loads silently.
-    """
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    X, y, sd, _ = _concept()
-    net = _net(device="auto").fit(X, y, sample_domain=sd)
-    expected = net.predict_proba(X)
-    net.device_ = "cuda"  # as if it had been trained on a GPU
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        restored = pickle.loads(pickle.dumps(net))
-    assert restored.device == "auto" and restored.device_ == "cpu"
-    np.testing.assert_array_equal(restored.predict_proba(X), expected)
 
 
 def test_bad_parameters():
     X, y, sd, _ = _concept()
-    with pytest.raises(ValueError, match="transferred_lr_factor must be"):
+    with pytest.raises(ValueError, match="'transferred_lr_factor' parameter"):
         _net(transferred_lr_factor=-1).fit(X, y, sample_domain=sd)
     with pytest.raises(ValueError, match="module__\\* parameters configure a module"):
         _net(module=MLP(2, 2), module__dropout=0.1).fit(X, y, sample_domain=sd)

@@ -280,17 +280,20 @@ class _BaseTrAdaBoost(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
             if is_classifier(self)
             else ""
         )
+        first_fit = (
+            "the base estimator fitted once on the initial weights (with the "
+            "paper's uniform start: on the pooled rows)"
+        )
         if errors.size == 1 < self.n_estimators:
             outcome = (
                 "boosting stopped after the first round, which moved no "
-                "weight: the model is the base estimator fitted on the pooled "
-                "rows"
+                f"weight: the model is {first_fit}"
             )
         else:
             outcome = (
                 f"the source rows kept {self.source_weight_share_[-1]:.3f} of "
-                "the weight, and the model is close to the base estimator "
-                f"fitted on the pooled rows, at {errors.size} times its cost"
+                f"the weight, and the model is close to {first_fit}, at "
+                f"{errors.size} times its cost"
             )
         warn(
             f"Every round of {type(self).__name__} fitted all labeled target "

@@ -159,7 +159,7 @@ def test_boosting_that_moves_no_weight_says_so_and_stops():
     X, y, sd = _interpolated_target()
     base = LogisticRegression(C=10)
     clf = TrAdaBoostClassifier(base, 10, random_state=0)
-    with pytest.warns(UserWarning, match=r"target error 0.*base estimator fitted on"):
+    with pytest.warns(UserWarning, match=r"target error 0.*base estimator fitted once"):
         clf.fit(X, y, sample_domain=sd)
     # the first round fits every row: no weight moves, so it is the only one
     # and the model is the base estimator fitted on the pooled rows

@@ -187,3 +187,22 @@ plt.show()
 # paper's setting once the rule turns, but with 10 labeled target rows
 # (2 per fold) its estimate is noisy and it does not reliably find the
 # balanced start: it needs more target labels to pay off.
+
+# %%
+# The number of rounds from one fit
+# ---------------------------------
+#
+# ``staged_score`` (like ``staged_predict`` and ``staged_predict_proba``)
+# gives the model stopped after each round, from the one fit: the model
+# stopped after ``n`` rounds is the vote of its own rounds ``ceil(n/2), ...,
+# n``. This is how ``selection="target_cv"`` scores its numbers of rounds on
+# held-out labeled target rows; here the hidden target rows of the last draw
+# (severity 0.7) show the curve.
+long_run = TrAdaBoostClassifier(
+    LogisticRegression(), 30, target_weight=0.5, random_state=0
+).fit(X, y, sample_domain=sd)
+staged = list(long_run.staged_score(X[test], y_true[test]))
+fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
+ax.plot(np.arange(1, len(staged) + 1), staged, marker=".")
+ax.set(xlabel="rounds", ylabel="target accuracy", title="staged_score")
+plt.show()

@@ -16,7 +16,7 @@ of many dtypes, shapes, scales and sparsities.
 estimator into pytest cases, so exporting an estimator is all it takes to
 have it checked. A new check is one function taking ``(name, estimator)``
 plus one line in ``_TRANSFER_CHECKS`` (every estimator) or in
-:func:`_yield_transfer_checks` (estimators of one kind).
+``_yield_transfer_checks`` (estimators of one kind).
 
 hypothesis is imported only by the property-based check and the strategies.
 """

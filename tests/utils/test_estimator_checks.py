@@ -223,6 +223,28 @@ def test_warning_check_accepts_sktransfers_warnings():
     ec.check_fit_warnings_point_at_the_caller("TrAdaBoostClassifier", estimator)
 
 
+class HandsSampleDomainToTorch(ReferenceTransferClassifier):
+    def fit(self, X, y, *, sample_domain=None):
+        import torch
+
+        self.domains_ = torch.as_tensor(np.asarray(sample_domain))
+        return super().fit(X, y, sample_domain=sample_domain)
+
+
+def test_read_only_check_sees_torch_warnings_that_already_fired():
+    # torch warns about a non-writable array once per process: a check that
+    # runs after the first one must still see it
+    import torch
+
+    read_only = np.zeros(3)
+    read_only.setflags(write=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.as_tensor(read_only)
+    with pytest.raises(AssertionError, match="not writable"):
+        ec.check_read_only_inputs("Hands", HandsSampleDomainToTorch())
+
+
 class RidgeOnLabeledRows(ReferenceTransferClassifier):
     """A transfer regressor for the yield test."""
 

@@ -24,6 +24,7 @@ from pathlib import Path
 PACKAGES = (
     "sktransfer",
     "sktransfer.utils",
+    "sktransfer.utils.estimator_checks",
     "sktransfer.datasets",
     "sktransfer.instance",
     "sktransfer.feature",

@@ -3,21 +3,23 @@
 import sys
 
 import pytest
+from threadpoolctl import threadpool_limits
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _one_torch_thread():
-    """Train the tiny test networks on one thread.
+def _one_thread():
+    """Compute on one thread: BLAS, OpenMP and torch.
 
-    On a 2-core machine torch's default thread pool makes these small nets
-    several times slower, not faster; the test modules that use torch have
-    imported it by the time the session starts.
+    The test problems are tiny: on a 2-core machine the thread pools of
+    OpenBLAS (behind scipy's L-BFGS in every LogisticRegression) and of torch
+    make them several times slower, not faster. The test modules that use
+    torch have imported it by the time the session starts.
     """
     torch = sys.modules.get("torch")
-    if torch is None:
+    torch_threads = None if torch is None else torch.get_num_threads()
+    if torch is not None:
+        torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
         yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    if torch is not None:
+        torch.set_num_threads(torch_threads)

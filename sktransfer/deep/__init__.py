@@ -8,11 +8,9 @@ from ._alignment import CDANClassifier, DeepCORALClassifier, coral_loss
 from ._base import (
     DivergenceMonitor,
     DomainAlignmentClassifier,
+    DomainNetClassifier,
     NonFiniteLossError,
     resolve_device,
-)
-from ._base import (
-    DomainNetClassifier as DomainNetClassifier,  # base of methods, not tested alone
 )
 from ._dann import (
     AdaptationSchedule,
@@ -34,6 +32,7 @@ __all__ = [
     "DeepCORALClassifier",
     "DivergenceMonitor",
     "DomainAlignmentClassifier",
+    "DomainNetClassifier",
     "FineTuningClassifier",
     "GradientReversal",
     "GradualUnfreezing",

@@ -13,6 +13,7 @@ import pytest
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.tree import DecisionTreeClassifier
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.exceptions import DeviceWarning
 
@@ -194,7 +195,9 @@ def test_skorch_pickle_inside_a_trusted_net_is_refused(monkeypatch):
 
 def test_load_says_how_to_trust_trees():
     X, y, sample_domain = _data(TrAdaBoostClassifier())
-    model = TrAdaBoostClassifier(n_estimators=3, random_state=0)
+    model = TrAdaBoostClassifier(
+        DecisionTreeClassifier(max_depth=2), n_estimators=3, random_state=0
+    )
     buffer = io.BytesIO()
     dump(model.fit(X, y, sample_domain=sample_domain), buffer)
     with pytest.raises(UntrustedTypesFoundException, match=r"load\(file, trees=True\)"):

@@ -1,9 +1,12 @@
+import importlib
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.datasets import make_classification
 from sklearn.dummy import DummyClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 
 from sktransfer.benchmark import (
     DATASETS,
@@ -74,7 +77,7 @@ def test_baseline_without_rows_raises():
         BaselineClassifier(rows="target").fit(
             X, [0, 1, -1, -1, -1, -1], sample_domain=SD
         )
-    with pytest.raises(ValueError, match="rows must be one of"):
+    with pytest.raises(ValueError, match="'rows' parameter"):
         BaselineClassifier(rows="all").fit(X, Y, sample_domain=SD)
 
 
@@ -84,13 +87,45 @@ def test_tuned_logistic_regression_cross_validates_only_with_enough_rows():
     y = (Xr[:, 0] > 0).astype(int)
     tuned = TunedLogisticRegression(Cs=[0.01, 100.0], C=7.0, random_state=0)
     tuned.fit(Xr, y)
-    assert tuned.C_ in (0.01, 100.0)
+    assert tuned.best_C_ in (0.01, 100.0)
     tuned.fit(Xr[[0, 1, 2, 3]], [0, 0, 1, 1])  # two rows per class < cv=3
-    assert tuned.C_ == 7.0
+    assert tuned.best_C_ == 7.0 and tuned.cv_results_ is None
     tuned.fit(sp.csr_matrix(Xr), y)  # sparse input
     assert tuned.score(sp.csr_matrix(Xr), y) > 0.8
     tuned.fit(Xr[:3], [4, 4, 4])  # a single class
     assert tuned.predict(Xr).tolist() == [4] * 40
+    assert tuned.predict_proba(Xr).shape == (40, 1)
+
+
+def test_tuned_logistic_regression_stops_past_the_best_C_and_agrees_with_lrcv():
+    # label noise: the log loss is best at a moderate C, worse on both sides
+    X, y = make_classification(
+        300, n_features=20, n_informative=5, flip_y=0.2, random_state=0
+    )
+    Cs = np.logspace(-3, 3, 7)
+    tuned = TunedLogisticRegression(Cs=Cs).fit(X, y)
+    tried = tuned.cv_results_["param_C"]
+    scores = tuned.cv_results_["mean_test_score"]
+    # the search went up from the smallest C and stopped at the first worse one
+    np.testing.assert_array_equal(tried, Cs[: tried.size])
+    assert tried.size < Cs.size
+    assert scores[-1] < scores.max() and np.all(np.diff(scores[:-1]) > 0)
+    assert tuned.best_C_ == tried[np.argmax(scores)]
+    # the same choice as scikit-learn's exhaustive search on the same folds
+    reference = LogisticRegressionCV(
+        Cs=Cs,
+        cv=3,
+        scoring="neg_log_loss",
+        max_iter=500,
+        l1_ratios=(0.0,),
+        use_legacy_attributes=False,
+    ).fit(X, y)
+    assert tuned.best_C_ == pytest.approx(float(np.ravel(reference.C_)[0]))
+    np.testing.assert_allclose(
+        tuned.predict_proba(X),
+        LogisticRegression(C=tuned.best_C_, max_iter=500).fit(X, y).predict_proba(X),
+        atol=1e-3,
+    )
 
 
 def test_register_method_function_and_decorator():
@@ -117,14 +152,44 @@ def test_register_method_function_and_decorator():
     assert "toy_bad" not in METHODS
 
 
-def test_method_from_class_path_gets_estimator_and_random_state():
+def test_plain_classifier_from_class_path_fits_on_labeled_rows_only():
     spec = MethodSpec(
         "bag", "sklearn.ensemble:BaggingClassifier", params={"n_estimators": 3}
     )
     model = spec.make(LogisticRegression(), random_state=5)
-    assert type(model).__name__ == "BaggingClassifier"
-    assert model.n_estimators == 3 and model.random_state == 5
+    # a plain classifier would learn the unlabeled marker -1 as a class
+    assert isinstance(model, BaselineClassifier) and model.rows == "pooled"
+    bagging = model.estimator
+    assert type(bagging).__name__ == "BaggingClassifier"
+    assert bagging.n_estimators == 3 and bagging.random_state == 5
+    assert isinstance(bagging.estimator, LogisticRegression)
+    model.fit(X, Y, sample_domain=SD)
+    assert model.classes_.tolist() == [0, 1]
+
+
+def test_domain_aware_classifier_from_class_path_is_used_as_it_is():
+    spec = MethodSpec("tr", "sktransfer.instance:TrAdaBoostClassifier")
+    model = spec.make(LogisticRegression(), random_state=5)
+    assert type(model).__name__ == "TrAdaBoostClassifier"
     assert isinstance(model.estimator, LogisticRegression)
+    assert model.random_state == 5
+
+
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("sktransfer.instance:KernelMeanMatching", "sample weighting"),
+        ("sktransfer.instance:DiscriminativeDensityRatio", "sample weighting"),
+        ("sklearn.linear_model:Ridge", "regressor"),
+        ("sklearn.utils:Bunch", "not an estimator"),
+        ("sklearn.cluster:KMeans", "not a classifier"),
+    ],
+)
+def test_wrong_kinds_are_refused_at_registration(registry, path, message):
+    importlib.import_module(path.partition(":")[0])
+    with pytest.raises(TypeError, match=message):
+        register_method("wrong", path, kind="feature")
+    assert "wrong" not in METHODS
 
 
 def test_method_from_transformer_path_is_wrapped():

@@ -18,6 +18,7 @@ from sktransfer.benchmark import (
     TunedLogisticRegression,
     register_dataset,
     register_method,
+    resolve_names,
 )
 
 
@@ -190,6 +191,19 @@ def test_wrong_kinds_are_refused_at_registration(registry, path, message):
     with pytest.raises(TypeError, match=message):
         register_method("wrong", path, kind="feature")
     assert "wrong" not in METHODS
+
+
+def test_wrong_kind_not_yet_imported_is_refused_before_any_fit(registry):
+    # a spec whose module was not imported at registration is checked when the
+    # run's names are resolved: before any data is loaded or model fitted
+    METHODS["kmm_raw"] = MethodSpec(
+        "kmm_raw", "sktransfer.instance:KernelMeanMatching", kind="instance"
+    )
+    with pytest.raises(TypeError, match="KernelMeanMatching is a sample weighting"):
+        resolve_names("toy", None, ["pooled", "kmm_raw"])
+    METHODS["ghost"] = MethodSpec("ghost", "sktransfer.nowhere:Thing")
+    with pytest.raises(ValueError, match="cannot import sktransfer.nowhere:Thing"):
+        resolve_names("toy", None, ["ghost"])
 
 
 def test_method_from_transformer_path_is_wrapped():

@@ -20,6 +20,7 @@ from sktransfer.benchmark import (
     register_method,
     resolve_names,
 )
+from sktransfer.cli import main
 
 
 class RecordingClassifier(ClassifierMixin, BaseEstimator):
@@ -193,7 +194,7 @@ def test_wrong_kinds_are_refused_at_registration(registry, path, message):
     assert "wrong" not in METHODS
 
 
-def test_wrong_kind_not_yet_imported_is_refused_before_any_fit(registry):
+def test_wrong_kind_not_yet_imported_is_refused_before_any_fit(registry, capsys):
     # a spec whose module was not imported at registration is checked when the
     # run's names are resolved: before any data is loaded or model fitted
     METHODS["kmm_raw"] = MethodSpec(
@@ -201,6 +202,11 @@ def test_wrong_kind_not_yet_imported_is_refused_before_any_fit(registry):
     )
     with pytest.raises(TypeError, match="KernelMeanMatching is a sample weighting"):
         resolve_names("toy", None, ["pooled", "kmm_raw"])
+    with pytest.raises(SystemExit) as exc:
+        main(["benchmark", "--dataset", "toy", "--methods", "kmm_raw"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "ImportanceWeightedClassifier" in err and "Traceback" not in err
     METHODS["ghost"] = MethodSpec("ghost", "sktransfer.nowhere:Thing")
     with pytest.raises(ValueError, match="cannot import sktransfer.nowhere:Thing"):
         resolve_names("toy", None, ["ghost"])
@@ -230,6 +236,29 @@ def test_transformed_classifier_passes_sample_domain_when_accepted():
 
     TransformedClassifier(DomainScaler(), DummyClassifier()).fit(X, Y, sample_domain=SD)
     np.testing.assert_array_equal(seen["sample_domain"], SD)
+
+
+def test_transformed_classifier_fits_a_plain_supervised_mapping_on_labeled_rows():
+    seen = {}
+
+    class SupervisedSelector(TransformerMixin, BaseEstimator):
+        def fit(self, X, y):
+            seen["y"] = np.asarray(y)
+            return self
+
+        def transform(self, X):
+            return X
+
+        def __sklearn_tags__(self):
+            tags = super().__sklearn_tags__()
+            tags.target_tags.required = True
+            return tags
+
+    model = TransformedClassifier(SupervisedSelector(), DummyClassifier())
+    model.fit(X, Y, sample_domain=SD)
+    # the marker of the unlabeled target rows would be a class to it
+    np.testing.assert_array_equal(seen["y"], [0, 1, 0, 1])
+    assert model.classes_.tolist() == [0, 1]
 
 
 def test_register_dataset():

@@ -40,18 +40,18 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
     labeled target rows, like the pooled baseline) and never takes the
     unlabeled marker ``-1`` for a class; without it, every row is used.
 
-    It is kept cheap: ``C`` is
-    searched from the smallest value of ``Cs`` up, each fit warm-started
-    from the one before (strongly regularised fits converge in a few
-    iterations and start the next ones close to their solution), and the
-    search stops at the first ``C`` whose cross-validated log loss is worse
-    than the best so far, so the slow, weakly regularised fits are only made
-    when they help. The model is then refitted on every row along the same
-    path up to the chosen ``C``. The log loss is that of stratified
-    ``cv``-fold cross-validation; when some class has fewer than ``cv`` rows
-    the fixed ``C`` is used. With a single class in the training rows it
-    predicts that class. Dense and sparse inputs are both accepted (solver
-    lbfgs).
+    It is kept cheap. ``C`` is chosen by the log loss of stratified
+    ``cv``-fold cross-validation, searched from the smallest value of ``Cs``
+    up: each fit is warm-started from the one before, these fits only rank
+    the values of ``C`` (with ten times the tolerance ``tol``), and the
+    search stops at the first ``C`` whose log loss is worse than the best so
+    far, so the slow, weakly regularised fits are made only when they help.
+    The model is then refitted on every row at the chosen ``C``, starting
+    from the mean of the folds' solutions (as
+    :class:`~sklearn.linear_model.LogisticRegressionCV` does). When some
+    class has fewer than ``cv`` rows, the fixed ``C`` is used. With a single
+    class in the training rows it predicts that class. Dense and sparse
+    inputs are both accepted (solver lbfgs).
 
     Parameters
     ----------
@@ -66,7 +66,8 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
     max_iter : int, default=500
         Iterations of the solver per fit.
     tol : float, default=1e-4
-        Tolerance of the solver.
+        Tolerance of the solver in the final fit (ten times it in the fits
+        of the search).
     random_state : int, RandomState instance or None, default=None
         Shuffles the rows into the cross-validation folds; ``None`` keeps
         their order (stratified, unshuffled folds, as in
@@ -140,13 +141,21 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.random_state = random_state
 
-    def _logistic(self, C):
+    def _logistic(self, C, tol=None):
         return LogisticRegression(
-            C=C, max_iter=self.max_iter, tol=self.tol, warm_start=True
+            C=C,
+            max_iter=self.max_iter,
+            tol=self.tol if tol is None else tol,
+            warm_start=True,
         )
 
     def _search(self, X, y, Cs):
-        """Mean negative log loss per ``C``, from the smallest up, stopping early."""
+        """Mean negative log loss per ``C``, from the smallest up, stopping early.
+
+        Also returns, per ``C`` tried, the mean over the folds of the fitted
+        coefficients and intercepts: the start of the final fit, as in
+        :class:`~sklearn.linear_model.LogisticRegressionCV`.
+        """
         folds = list(
             StratifiedKFold(
                 self.cv,
@@ -154,8 +163,9 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
                 random_state=self.random_state,
             ).split(np.zeros(y.size), y)
         )
-        models = [self._logistic(Cs[0]) for _ in folds]
-        scores = []
+        # the fits of the search only rank the values of C: a looser tolerance
+        models = [self._logistic(Cs[0], tol=10 * self.tol) for _ in folds]
+        scores, starts = [], []
         for C in Cs:
             fold_scores = []
             for (train, test), model in zip(folds, models):
@@ -163,9 +173,15 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
                 proba = model.predict_proba(X[test])[np.arange(test.size), y[test]]
                 fold_scores.append(np.log(np.clip(proba, _EPS, None)).mean())
             scores.append(float(np.mean(fold_scores)))
+            starts.append(
+                (
+                    np.mean([model.coef_ for model in models], axis=0),
+                    np.mean([model.intercept_ for model in models], axis=0),
+                )
+            )
             if scores[-1] < max(scores):  # past the best C: larger ones cost more
                 break
-        return np.asarray(scores)
+        return np.asarray(scores), starts
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, sample_domain=None):
@@ -210,21 +226,20 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
             self.best_C_ = np.nan
             self.n_iter_ = np.zeros(1, dtype=np.int32)
             return self
+        model = self._logistic(float(self.C))
         if np.bincount(y).min() >= self.cv:
-            scores = self._search(X, y, Cs)
+            scores, starts = self._search(X, y, Cs)
             self.cv_results_ = {
                 "param_C": Cs[: scores.size].copy(),
                 "mean_test_score": scores,
             }
             best = int(np.argmax(scores))
-            path = Cs[: best + 1]
-        else:
-            path = np.array([float(self.C)])
-        model = self._logistic(path[0])
-        for C in path:
-            model.set_params(C=C).fit(X, y)
+            # warm start (warm_start=True) from the folds' mean solution
+            model.set_params(C=float(Cs[best]))
+            model.coef_, model.intercept_ = starts[best]
+        model.fit(X, y)
         self.estimator_ = model.set_params(warm_start=False)
-        self.best_C_ = float(path[-1])
+        self.best_C_ = float(model.C)
         self.coef_ = model.coef_
         self.intercept_ = model.intercept_
         self.n_iter_ = model.n_iter_

@@ -55,6 +55,9 @@ def main(argv=None):
         except DataUnavailableError as exc:
             parser.exit(2, f"{parser.prog}: error: {exc}\n")
         print(result.format_table())
+        notes = result.format_notes()
+        if notes:
+            print(f"\n{notes}")
         print(f"({time.perf_counter() - start:.1f} s)\n")
         if args.output_dir is not None:
             args.output_dir.mkdir(parents=True, exist_ok=True)

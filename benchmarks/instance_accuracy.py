@@ -69,7 +69,7 @@ def source_tuned_base(dataset, pair, data_home):
         random_state=0,
     )
     source = sample_domain > 0
-    C = TunedLogisticRegression(random_state=0).fit(X[source], y[source]).C_
+    C = TunedLogisticRegression(random_state=0).fit(X[source], y[source]).best_C_
     return LogisticRegression(C=C, max_iter=1000)
 
 

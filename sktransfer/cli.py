@@ -25,7 +25,11 @@ protocol: for each pair and repeat, all but --n-target-labels target labels
 are hidden; every method is fitted on the source rows, the labeled target rows
 and the unlabeled target rows, and scored by its accuracy on the target rows
 whose labels were hidden. Real data sets are read from --data-home or the
-folder named by the environment variable SKTRANSFER_DATA.
+folder named by the environment variable SKTRANSFER_DATA (default
+~/sktransfer_data), and downloaded there when missing (--no-download to
+refuse). After the table come the skipped cells and failed fits, with their
+reasons, and each distinct warning of the fits once, with the number of fits
+that raised it. The exit status is 1 when a fit failed.
 """
 
 
@@ -128,13 +132,18 @@ def _build_parser():
     )
     bench.add_argument(
         "--download",
-        action="store_true",
-        help="let loaders download missing files (default: fail with a clear message)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="download the files of a real data set that are missing from the "
+        "data folder, where a public address exists (default: download; "
+        "--no-download fails with a clear message instead)",
     )
     bench.add_argument(
-        "--keep-going",
+        "--fail-fast",
         action="store_true",
-        help="record a failing method as 'failed' and go on (default: stop)",
+        help="stop at the first failing fit with its traceback (default: mark "
+        "the cell 'failed', go on, list the errors after the table and exit "
+        "with status 1)",
     )
     return parser, bench
 
@@ -169,7 +178,7 @@ def _benchmark(args, parser):
         return 0
     try:
         resolve_names(args.dataset, args.pairs, args.methods)
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     progress = not args.no_progress and sys.stderr.isatty()
     try:
@@ -182,21 +191,23 @@ def _benchmark(args, parser):
             random_state=args.random_state,
             data_home=args.data_home,
             download_if_missing=args.download,
-            error_score=float("nan") if args.keep_going else "raise",
+            error_score="raise" if args.fail_fast else float("nan"),
             n_jobs=args.n_jobs,
             progress=progress,
         )
     except DataUnavailableError as exc:
-        hint = "on the command line: --data-home DIR, or --download to fetch them"
+        hint = "on the command line: --data-home DIR"
+        if not args.download:
+            hint += ", or leave out --no-download to fetch them"
         parser.exit(2, f"{parser.prog}: error: {exc}\n({hint})\n")
     print(result.format_table())
-    errors = result.errors()
-    if errors:
-        print("\nFailed fits:", *(f"  {line}" for line in errors), sep="\n")
+    notes = result.format_notes()
+    if notes:
+        print(f"\n{notes}")
     if args.output:
         result.save(args.output)
         print(f"\nResults written to {args.output}")
-    return 0
+    return 1 if result.errors() else 0
 
 
 def main(argv=None):
@@ -210,9 +221,12 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success. Errors exit through :class:`SystemExit`: status 2 for
-        bad arguments (unknown data set, pair or method names are listed with
-        the valid ones) and for a real data set whose files are missing.
+        0 on success, 1 when a fit failed (the table is printed all the
+        same, with the errors after it). Errors exit through
+        :class:`SystemExit`: status 2 for bad arguments (unknown data set,
+        pair or method names are listed with the valid ones; a method that
+        cannot be built is named with the reason) and for a real data set
+        whose files are missing and could not be downloaded.
 
     Examples
     --------

@@ -140,12 +140,14 @@ def test_missing_data_exits_2_naming_the_environment_variable(capsys, tmp_path):
                 "--n-repeats",
                 "1",
                 "--no-progress",
+                "--no-download",  # tests stay offline
             ]
         )
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "SKTRANSFER_DATA" in err
     assert str(tmp_path) in err
+    assert "leave out --no-download" in err
     assert "Traceback" not in err
 
 
@@ -197,6 +199,8 @@ def test_python_dash_m_help():
         "--no-progress",
         "--output",
         "--data-home",
+        "--no-download",
+        "--fail-fast",
         "SKTRANSFER_DATA",
     ]:
         assert flag in completed.stdout
@@ -238,3 +242,107 @@ def test_default_run_skips_slow_methods_and_all_runs_every_one():
     assert set(BASELINES) <= {m.name for m in default}
     assert {m.name for m in default} == {n for n, m in METHODS.items() if m.default}
     assert all(m.kind != "deep" for m in default)
+
+
+def test_download_is_the_default_as_the_readme_says():
+    """Case 17: the README and the CLI agree that missing data is downloaded."""
+    from sktransfer.cli import _build_parser
+
+    _, bench = _build_parser()
+    assert bench.parse_args([]).download is True
+    assert bench.parse_args(["--no-download"]).download is False
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    main_job = readme.split("## Run the main job")[1].split("\n## ")[0]
+    assert "downloaded" in main_job and "--no-download" in main_job
+
+
+def test_a_failing_method_keeps_the_table_and_exits_1(capsys):
+    """Case 14: one method's failure never loses the others' results."""
+
+    @register_method("broken_cli")
+    def build(base, random_state):
+        raise RuntimeError("boom")
+
+    try:
+        status = main(
+            [
+                "benchmark",
+                "--no-progress",
+                "--dataset",
+                "synthetic",
+                "--pairs",
+                "covariate",
+                "--n-repeats",
+                "1",
+                "--methods",
+                "pooled,broken_cli",
+            ]
+        )
+    finally:
+        del METHODS["broken_cli"]
+    out = capsys.readouterr().out
+    assert status == 1
+    [row] = [line for line in out.splitlines() if line.startswith("covariate")]
+    assert CELL.search(row) and row.endswith("failed")  # pooled, then broken_cli
+    assert "broken_cli on covariate: RuntimeError: boom" in out.split("Failed fits:")[1]
+
+
+def test_repeated_warnings_are_printed_once_after_the_table(capfd):
+    """Case 10: the selector's warning, raised in joblib workers, shown once."""
+    status = main(
+        [
+            "benchmark",
+            "--no-progress",
+            "--pairs",
+            "rotation",
+            "--methods",
+            "invariant_features",
+            "--n-repeats",
+            "2",
+            "--n-jobs",
+            "2",
+        ]
+    )
+    captured = capfd.readouterr()
+    assert status == 0
+    table, notes = captured.out.split("Warnings (")
+    assert "rotation" in parse_table(table)
+    assert notes.count("features shift significantly") == 1
+    assert "in 2 fit(s): invariant_features on rotation" in notes
+    assert "features shift significantly" not in captured.err
+
+
+def test_list_and_import_register_lazily_without_torch():
+    """Registry: nothing registered at import; --list does not import torch."""
+    code = (
+        "import sys\n"
+        "import sktransfer.benchmark as b\n"
+        "loaded = [m for m in sys.modules if m.startswith('sktransfer.benchmark._')]\n"
+        "assert 'sktransfer.benchmark._methods' not in loaded, loaded\n"
+        "assert 'sktransfer.benchmark._datasets' not in loaded, loaded\n"
+        "assert 'pooled' in b.METHODS and 'digits' in b.DATASETS\n"
+        "from sktransfer.cli import main\n"
+        "main(['benchmark', '--list'])\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "dann" in completed.stdout
+
+
+def test_ci_script_removes_its_venv_and_keeps_the_exit_status(tmp_path):
+    """Case 17: .ci/run deletes its temporary venv on exit, status unchanged."""
+    script = (Path(__file__).parents[1] / ".ci" / "run").read_text()
+    prologue = script.split("# -- end of prologue")[0]
+    stub = tmp_path / "run"
+    stub.write_text(
+        prologue + 'echo "$workdir" > "$STUB_OUT"\ntouch "$workdir/venv-file"\nexit 3\n'
+    )
+    out = tmp_path / "workdir.txt"
+    env = {**os.environ, "STUB_OUT": str(out), "TMPDIR": str(tmp_path)}
+    completed = subprocess.run(["bash", str(stub)], env=env, timeout=60)
+    assert completed.returncode == 3
+    workdir = Path(out.read_text().strip())
+    assert workdir.parent == tmp_path and not workdir.exists()

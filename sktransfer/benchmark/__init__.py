@@ -2,9 +2,13 @@
 
 ``sktransfer benchmark`` (see :mod:`sktransfer.cli`) runs the methods of
 :data:`METHODS` on the pairs of a data set of :data:`DATASETS` and prints a
-table of target accuracy. Both are registries: a method is one
-:func:`register_method` line in ``sktransfer/benchmark/_registry.py``, a data
-set one :func:`register_dataset` call in ``sktransfer/benchmark/_datasets.py``.
+table of target accuracy. Both are registries: a built-in method is one
+:func:`register_method` call in ``sktransfer/benchmark/_methods.py``, a
+built-in data set one :func:`register_dataset` call in
+``sktransfer/benchmark/_datasets.py``; the machinery (:class:`MethodSpec`,
+:class:`DatasetSpec`, the registries) lives in
+``sktransfer/benchmark/_registry.py``. Importing this package registers
+nothing: the built-in entries are loaded the first time a registry is used.
 
 The protocol: for each pair and each repeat, all but a few target labels are
 hidden; each method is fitted on source rows, the labeled target rows and the
@@ -14,7 +18,6 @@ fit one strong plain estimator, :class:`TunedLogisticRegression`, on the
 source rows, the labeled target rows, or both.
 """
 
-from . import _datasets  # noqa: F401  (registers the data sets)
 from ._baselines import (
     BaselineClassifier,
     TransformedClassifier,

@@ -1,49 +1,62 @@
 """The base estimator of the benchmark and the three non-transfer baselines."""
 
 import inspect
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import DomainAwareMixin, check_sample_domain, labeled_mask
+from .._domain import (
+    DomainAwareMixin,
+    encode_classes,
+    labeled_mask,
+    validate_domain_data,
+)
+from ..utils._delegation import ClassifierOutputsMixin
 
 __all__ = ["BaselineClassifier", "TransformedClassifier", "TunedLogisticRegression"]
 
-_DEFAULT_CS = tuple(np.logspace(-3, 3, 7))
-
-# Parameters that scikit-learn >= 1.8 warns about unless they are set; older
-# versions do not know them.
-_LRCV_PARAMS = inspect.signature(LogisticRegressionCV).parameters
-_LRCV_EXTRA = {
-    key: value
-    for key, value in {
-        "l1_ratios": (0.0,),
-        "use_legacy_attributes": False,
-    }.items()
-    if key in _LRCV_PARAMS
-}
+_DEFAULT_CS = tuple(float(C) for C in np.logspace(-3, 3, 7))
+_EPS = np.finfo(np.float64).eps  # the clipping of sklearn.metrics.log_loss
 
 
-class TunedLogisticRegression(ClassifierMixin, BaseEstimator):
+class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
     """L2-regularised logistic regression whose ``C`` is chosen by cross-validation.
 
-    The strong, plain base estimator of the benchmark. When every class has at
-    least ``cv`` training rows, ``C`` is chosen among ``Cs`` by stratified
-    ``cv``-fold cross-validation of the log loss
-    (:class:`~sklearn.linear_model.LogisticRegressionCV`); with fewer rows it
-    falls back to a fixed ``C``. With a single class in the training rows it
-    predicts that class. Dense and sparse inputs are both accepted (solver
-    lbfgs).
+    The strong, plain base estimator of the benchmark. It does not adapt to
+    a target domain, but it keeps the domain contract: given
+    ``sample_domain``, it is fitted on the labeled rows (source rows and
+    labeled target rows, like the pooled baseline) and never takes the
+    unlabeled marker ``-1`` for a class; without it, every row is used.
+
+    It is kept cheap. ``C`` is chosen by the log loss of stratified
+    ``cv``-fold cross-validation, searched from the smallest value of ``Cs``
+    up: each fit is warm-started from the one before, these fits only rank
+    the values of ``C`` (with ten times the tolerance ``tol``), and the
+    search stops at the first ``C`` whose log loss is worse than the best so
+    far, so the slow, weakly regularised fits are made only when they help.
+    The model is then refitted on every row at the chosen ``C``, starting
+    from the mean of the folds' solutions (as
+    :class:`~sklearn.linear_model.LogisticRegressionCV` does). When some
+    class has fewer than ``cv`` rows, the fixed ``C`` is used. With a single
+    class in the training rows it predicts that class. Dense and sparse
+    inputs are both accepted (solver lbfgs).
 
     Parameters
     ----------
-    Cs : sequence of float, default=(1e-3, 1e-2, ..., 1e3)
-        Inverse regularisation strengths tried by cross-validation.
+    Cs : array-like of float, default=(1e-3, 1e-2, ..., 1e3)
+        Inverse regularisation strengths searched, in increasing order.
     cv : int, default=3
         Number of folds; also the least number of rows per class needed to
         cross-validate.
@@ -51,18 +64,45 @@ class TunedLogisticRegression(ClassifierMixin, BaseEstimator):
         Inverse regularisation strength used when some class has fewer than
         ``cv`` rows.
     max_iter : int, default=500
-        Iterations of the solver.
+        Iterations of the solver per fit.
+    tol : float, default=1e-4
+        Tolerance of the solver in the final fit (ten times it in the fits
+        of the search).
     random_state : int, RandomState instance or None, default=None
-        Shuffles the cross-validation folds.
+        Shuffles the rows into the cross-validation folds; ``None`` keeps
+        their order (stratified, unshuffled folds, as in
+        :class:`~sklearn.linear_model.LogisticRegressionCV`), so that the
+        default model is deterministic.
 
     Attributes
     ----------
-    estimator_ : estimator
-        The fitted logistic regression (``None`` with a single class).
+    estimator_ : LogisticRegression or None
+        The fitted logistic regression, on the classes' indices (``None``
+        with a single class).
     classes_ : ndarray of shape (n_classes,)
         The classes seen in ``fit``.
-    C_ : float
-        The ``C`` used (``nan`` with a single class).
+    best_C_ : float
+        The ``C`` of the fitted model: the chosen one, or ``C`` when there
+        were too few rows to cross-validate (``nan`` with a single class).
+    cv_results_ : dict or None
+        The search, in the style of ``GridSearchCV``: ``"param_C"`` (the
+        values tried, in order) and ``"mean_test_score"`` (the mean
+        negative log loss over the folds; larger is better); ``None`` when
+        no cross-validation ran.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients of the fitted model (absent with a single class).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Its intercepts (absent with a single class).
+    n_iter_ : ndarray of shape (1,)
+        Solver iterations of the last fit on every row (0 with a single
+        class).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegressionCV : Fits every ``C`` to
+        convergence on every fold.
 
     Examples
     --------
@@ -70,20 +110,81 @@ class TunedLogisticRegression(ClassifierMixin, BaseEstimator):
     >>> from sktransfer.benchmark import TunedLogisticRegression
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = TunedLogisticRegression(random_state=0).fit(X, y)
-    >>> float(clf.C_) in clf.Cs
+    >>> clf.best_C_ in clf.Cs
     True
     >>> bool(clf.score(X, y) > 0.9)
     True
     """
 
-    def __init__(self, Cs=_DEFAULT_CS, cv=3, C=1.0, max_iter=500, random_state=None):
+    _parameter_constraints: dict = {
+        "Cs": ["array-like"],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        Cs=_DEFAULT_CS,
+        cv=3,
+        C=1.0,
+        max_iter=500,
+        tol=1e-4,
+        random_state=None,
+    ):
         self.Cs = Cs
         self.cv = cv
         self.C = C
         self.max_iter = max_iter
+        self.tol = tol
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def _logistic(self, C, tol=None):
+        return LogisticRegression(
+            C=C,
+            max_iter=self.max_iter,
+            tol=self.tol if tol is None else tol,
+            warm_start=True,
+        )
+
+    def _search(self, X, y, Cs):
+        """Mean negative log loss per ``C``, from the smallest up, stopping early.
+
+        Also returns, per ``C`` tried, the mean over the folds of the fitted
+        coefficients and intercepts: the start of the final fit, as in
+        :class:`~sklearn.linear_model.LogisticRegressionCV`.
+        """
+        folds = list(
+            StratifiedKFold(
+                self.cv,
+                shuffle=self.random_state is not None,
+                random_state=self.random_state,
+            ).split(np.zeros(y.size), y)
+        )
+        # the fits of the search only rank the values of C: a looser tolerance
+        models = [self._logistic(Cs[0], tol=10 * self.tol) for _ in folds]
+        scores, starts = [], []
+        for C in Cs:
+            fold_scores = []
+            for (train, test), model in zip(folds, models):
+                model.set_params(C=C).fit(X[train], y[train])
+                proba = model.predict_proba(X[test])[np.arange(test.size), y[test]]
+                fold_scores.append(np.log(np.clip(proba, _EPS, None)).mean())
+            scores.append(float(np.mean(fold_scores)))
+            starts.append(
+                (
+                    np.mean([model.coef_ for model in models], axis=0),
+                    np.mean([model.intercept_ for model in models], axis=0),
+                )
+            )
+            if scores[-1] < max(scores):  # past the best C: larger ones cost more
+                break
+        return np.asarray(scores), starts
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, sample_domain=None):
         """Fit the model, choosing ``C`` by cross-validation when possible.
 
         Parameters
@@ -91,39 +192,68 @@ class TunedLogisticRegression(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training rows.
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels; ``-1`` on unlabeled target rows.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Positive on source rows, negative on target rows; only used to
+            leave out the unlabeled target rows. ``None`` means every row is
+            a labeled source row.
 
         Returns
         -------
         self : TunedLogisticRegression
             The fitted estimator.
         """
-        y = np.asarray(y)
-        self.classes_, counts = np.unique(y, return_counts=True)
-        self.n_features_in_ = X.shape[1]
+        X, y, sample_domain = validate_domain_data(
+            self,
+            X,
+            y,
+            sample_domain,
+            accept_sparse=("csr", "csc"),
+            dtype=(np.float64, np.float32),
+        )
+        Cs = np.sort(np.asarray(self.Cs, dtype=np.float64).ravel())
+        if Cs.size == 0 or not (np.isfinite(Cs).all() and (Cs > 0).all()):
+            raise ValueError(
+                f"Cs must hold one or more positive, finite numbers; got {self.Cs!r}."
+            )
+        self.classes_, y = encode_classes(y, sample_domain)
+        labeled = np.flatnonzero(y >= 0)
+        if labeled.size < y.size:
+            X, y = X[labeled], y[labeled]
+        self.cv_results_ = None
         if self.classes_.size == 1:
             self.estimator_ = None
-            self.C_ = np.nan
+            self.best_C_ = np.nan
+            self.n_iter_ = np.zeros(1, dtype=np.int32)
             return self
-        if isinstance(self.cv, numbers.Integral) and counts.min() >= self.cv:
-            folds = StratifiedKFold(
-                self.cv, shuffle=True, random_state=self.random_state
-            )
-            self.estimator_ = LogisticRegressionCV(
-                Cs=list(self.Cs),
-                cv=folds,
-                scoring="neg_log_loss",
-                max_iter=self.max_iter,
-                random_state=self.random_state,
-                **_LRCV_EXTRA,
-            ).fit(X, y)
-            self.C_ = float(np.ravel(self.estimator_.C_)[0])
-        else:
-            self.estimator_ = LogisticRegression(
-                C=self.C, max_iter=self.max_iter, random_state=self.random_state
-            ).fit(X, y)
-            self.C_ = float(self.C)
+        model = self._logistic(float(self.C))
+        if np.bincount(y).min() >= self.cv:
+            scores, starts = self._search(X, y, Cs)
+            self.cv_results_ = {
+                "param_C": Cs[: scores.size].copy(),
+                "mean_test_score": scores,
+            }
+            best = int(np.argmax(scores))
+            # warm start (warm_start=True) from the folds' mean solution
+            model.set_params(C=float(Cs[best]))
+            model.coef_, model.intercept_ = starts[best]
+        model.fit(X, y)
+        self.estimator_ = model.set_params(warm_start=False)
+        self.best_C_ = float(model.C)
+        self.coef_ = model.coef_
+        self.intercept_ = model.intercept_
+        self.n_iter_ = model.n_iter_
         return self
+
+    def _check_X(self, X):
+        check_is_fitted(self)
+        return validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=("csr", "csc"),
+            dtype=(np.float64, np.float32),
+        )
 
     def predict(self, X):
         """Predict class labels.
@@ -138,29 +268,84 @@ class TunedLogisticRegression(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted classes.
         """
-        check_is_fitted(self, "classes_")
+        X = self._check_X(X)
         if self.estimator_ is None:
             return np.full(X.shape[0], self.classes_[0])
-        return self.estimator_.predict(X)
+        return self.classes_[self.estimator_.predict(X)]
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class of ``classes_``.
+        """
+        X = self._check_X(X)
+        if self.estimator_ is None:
+            return np.ones((X.shape[0], 1))
+        return self.estimator_.predict_proba(X)
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class of ``classes_``.
+        """
+        return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _takes_sample_domain(estimator):
+    """Whether ``estimator.fit`` accepts ``sample_domain``."""
+    return "sample_domain" in inspect.signature(estimator.fit).parameters
+
+
+def _default_estimator(estimator):
+    return TunedLogisticRegression() if estimator is None else estimator
 
 
 _ROWS = ("source", "target", "pooled")
 
 
-class BaselineClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
+class BaselineClassifier(
+    ClassifierOutputsMixin,
+    DomainAwareMixin,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    BaseEstimator,
+):
     """Fit a plain estimator on one subset of the labeled rows.
 
     The three non-transfer baselines of the benchmark: ``rows="source"``
     (source-only) fits on the source rows, ``rows="target"`` (target-only) on
     the labeled target rows, ``rows="pooled"`` on both. Unlabeled target rows
-    (``y = -1``) are ignored. Target-only knows only the classes among the few
-    target labels.
+    (``y = -1``) are never given to the estimator. Target-only knows only the
+    classes among the few target labels. With ``sample_domain=None`` every
+    row is a source row, and ``rows="source"`` or ``"pooled"`` is the plain
+    estimator.
 
     Parameters
     ----------
     estimator : classifier, default=None
         The estimator fitted on the chosen rows; ``None`` means
-        :class:`TunedLogisticRegression`.
+        :class:`TunedLogisticRegression`. It is cloned.
     rows : {"source", "target", "pooled"}, default="pooled"
         Which labeled rows to fit on.
 
@@ -170,6 +355,8 @@ class BaselineClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         The fitted clone of ``estimator``.
     classes_ : ndarray of shape (n_classes,)
         Classes known to ``estimator_``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
 
     Examples
     --------
@@ -183,10 +370,19 @@ class BaselineClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
     array([0, 1])
     """
 
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "rows": [StrOptions(set(_ROWS))],
+    }
+
     def __init__(self, estimator=None, rows="pooled"):
         self.estimator = estimator
         self.rows = rows
 
+    def _final_estimator(self):
+        return _default_estimator(self.estimator)
+
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sample_domain=None):
         """Fit ``estimator`` on the rows chosen by ``rows``.
 
@@ -205,12 +401,15 @@ class BaselineClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         self : BaselineClassifier
             The fitted estimator.
         """
-        if self.rows not in _ROWS:
-            raise ValueError(f"rows must be one of {_ROWS}, got {self.rows!r}.")
-        if not sp.issparse(X):
-            X = np.asarray(X)
-        y = np.asarray(y)
-        sample_domain = check_sample_domain(sample_domain, X, y)
+        input_tags = get_tags(self._final_estimator()).input_tags
+        X, y, sample_domain = validate_domain_data(
+            self,
+            X,
+            y,
+            sample_domain,
+            accept_sparse=("csr", "csc") if input_tags.sparse else False,
+            ensure_all_finite=not input_tags.allow_nan,
+        )
         labeled = labeled_mask(y, sample_domain)
         if self.rows == "source":
             mask = sample_domain > 0
@@ -221,10 +420,20 @@ class BaselineClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         if not mask.any():
             raise ValueError(f"BaselineClassifier(rows={self.rows!r}) has no rows.")
         rows = np.flatnonzero(mask)
-        base = TunedLogisticRegression() if self.estimator is None else self.estimator
-        self.estimator_ = clone(base).fit(X[rows], y[rows])
+        self.estimator_ = clone(self._final_estimator()).fit(X[rows], y[rows])
         self.classes_ = self.estimator_.classes_
         return self
+
+    def _check_X(self, X):
+        check_is_fitted(self)
+        input_tags = get_tags(self.estimator_).input_tags
+        return validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=("csr", "csc") if input_tags.sparse else False,
+            ensure_all_finite=not input_tags.allow_nan,
+        )
 
     def predict(self, X):
         """Predict with the fitted estimator.
@@ -239,27 +448,42 @@ class BaselineClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted classes.
         """
-        check_is_fitted(self, "estimator_")
+        X = self._check_X(X)
         return self.estimator_.predict(X)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        base_tags = get_tags(self._final_estimator())
+        tags.input_tags.sparse = base_tags.input_tags.sparse
+        tags.input_tags.allow_nan = base_tags.input_tags.allow_nan
+        return tags
 
-class TransformedClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
-    """A domain-adaptive feature mapping followed by a plain classifier.
 
-    ``fit`` fits ``transformer`` on every row with ``sample_domain`` (so that
-    it sees the unlabeled target rows), then ``estimator`` on the mapped
-    labeled rows: source rows and labeled target rows. This is how the
-    benchmark runs a feature-based method (a transformer).
+class TransformedClassifier(
+    ClassifierOutputsMixin,
+    DomainAwareMixin,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    BaseEstimator,
+):
+    """A feature mapping followed by a plain classifier.
+
+    This is how the benchmark runs a feature-based method. ``fit`` fits
+    ``transformer`` and then ``estimator`` on the mapped labeled rows: source
+    rows and labeled target rows, never the unlabeled target rows. A
+    domain-adaptive mapping (whose ``fit`` takes ``sample_domain``) is
+    fitted on every row, with ``y = -1`` on unlabeled target rows, so that
+    it sees the target domain; a plain unsupervised mapping (such as
+    :class:`~sklearn.decomposition.PCA`) on every row without ``y``; a plain
+    supervised one (whose tags require ``y``) on the labeled rows only.
 
     Parameters
     ----------
     transformer : transformer
-        Fitted as ``transformer.fit(X, y, sample_domain=sample_domain)``,
-        with ``y = -1`` on unlabeled target rows (without ``sample_domain``
-        when its ``fit`` does not take it).
+        The feature mapping; it is cloned.
     estimator : classifier, default=None
         Fitted on the mapped labeled rows; ``None`` means
-        :class:`TunedLogisticRegression`.
+        :class:`TunedLogisticRegression`. It is cloned.
 
     Attributes
     ----------
@@ -269,6 +493,8 @@ class TransformedClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         The fitted clone of ``estimator``.
     classes_ : ndarray of shape (n_classes,)
         Classes known to ``estimator_``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
 
     Examples
     --------
@@ -280,14 +506,31 @@ class TransformedClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
     ...     X, [0, 1, -1, -1], sample_domain=[1, 1, -1, -1])
     >>> clf.predict(X).shape
     (4,)
+    >>> clf.classes_
+    array([0, 1])
     """
+
+    _parameter_constraints: dict = {
+        "transformer": [HasMethods(["fit", "transform"])],
+        "estimator": [HasMethods(["fit", "predict"]), None],
+    }
 
     def __init__(self, transformer, estimator=None):
         self.transformer = transformer
         self.estimator = estimator
 
+    def _final_estimator(self):
+        return _default_estimator(self.estimator)
+
+    def _input_tags(self):
+        transformer = get_tags(self.transformer).input_tags
+        estimator = get_tags(self._final_estimator()).input_tags
+        # sparse rows can reach the estimator through the mapping
+        return transformer.sparse and estimator.sparse, transformer.allow_nan
+
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sample_domain=None):
-        """Fit the mapping on all rows, then the classifier on labeled rows.
+        """Fit the mapping, then the classifier on the mapped labeled rows.
 
         Parameters
         ----------
@@ -296,27 +539,48 @@ class TransformedClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Labels; ``-1`` on unlabeled target rows.
         sample_domain : array-like of shape (n_samples,), default=None
-            Positive on source rows, negative on target rows.
+            Positive on source rows, negative on target rows; ``None`` means
+            every row is a source row.
 
         Returns
         -------
         self : TransformedClassifier
             The fitted estimator.
         """
-        if not sp.issparse(X):
-            X = np.asarray(X)
-        y = np.asarray(y)
-        sample_domain = check_sample_domain(sample_domain, X, y)
+        sparse, allow_nan = self._input_tags()
+        X, y, sample_domain = validate_domain_data(
+            self,
+            X,
+            y,
+            sample_domain,
+            accept_sparse=("csr", "csc") if sparse else False,
+            ensure_all_finite=not allow_nan,
+        )
         rows = np.flatnonzero(labeled_mask(y, sample_domain))
         self.transformer_ = clone(self.transformer)
-        fit_params = {}
-        if "sample_domain" in inspect.signature(self.transformer_.fit).parameters:
-            fit_params["sample_domain"] = sample_domain
-        Z = self.transformer_.fit_transform(X, y, **fit_params)
-        base = TunedLogisticRegression() if self.estimator is None else self.estimator
-        self.estimator_ = clone(base).fit(Z[rows], y[rows])
+        if _takes_sample_domain(self.transformer_):
+            Z = self.transformer_.fit_transform(X, y, sample_domain=sample_domain)
+            Z = Z[rows]
+        elif get_tags(self.transformer_).target_tags.required:
+            Z = self.transformer_.fit_transform(X[rows], y[rows])
+        else:
+            Z = self.transformer_.fit_transform(X)[rows]
+        self.estimator_ = clone(self._final_estimator()).fit(Z, y[rows])
         self.classes_ = self.estimator_.classes_
         return self
+
+    def _check_X(self, X):
+        """Validate ``X`` and map it: the input of ``estimator_``."""
+        check_is_fitted(self)
+        sparse, allow_nan = self._input_tags()
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=("csr", "csc") if sparse else False,
+            ensure_all_finite=not allow_nan,
+        )
+        return self.transformer_.transform(X)
 
     def predict(self, X):
         """Map ``X`` and predict with the fitted classifier.
@@ -331,5 +595,10 @@ class TransformedClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted classes.
         """
-        check_is_fitted(self, "estimator_")
-        return self.estimator_.predict(self.transformer_.transform(X))
+        X = self._check_X(X)
+        return self.estimator_.predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse, tags.input_tags.allow_nan = self._input_tags()
+        return tags

@@ -1,6 +1,8 @@
 """The data sets of the benchmark: pairs, loaders and preprocessing.
 
-Each data set is one :func:`register_dataset` call. The preprocessing is part
+Each data set is one :func:`register_dataset` call; this module is imported
+the first time :data:`~sktransfer.benchmark.DATASETS` is used (never by
+``import sktransfer.benchmark``). The preprocessing is part
 of the protocol: it is fitted on all rows of a pair (source and target), never
 on labels, as the published protocols of these data sets do.
 """

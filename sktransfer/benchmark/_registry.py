@@ -10,29 +10,44 @@ model on *all* rows: source rows, the few labeled target rows and the
 unlabeled target rows (``y = -1``); a method uses what it needs. It then
 scores accuracy on the target rows whose labels were hidden.
 
-Adding a method is one line in the section "Registered methods" at the end of
-this module, e.g.::
+The built-in methods are registered in ``sktransfer/benchmark/_methods.py``,
+one section per family; adding one is one :func:`register_method` call, e.g.::
 
     register_method("tradaboost", "sktransfer.instance:TrAdaBoostClassifier",
                     kind="instance", description="TrAdaBoost (Dai et al., 2007)")
 
 A ``"module:Class"`` string is imported only when the method runs (so torch
 is not imported by ``sktransfer benchmark --list``); the class is built with
-``estimator=base_estimator`` and ``random_state=random_state`` when it takes
-those parameters, plus ``params``. A feature mapping (a transformer) is
-wrapped so that the mapping is fitted on all rows and the base estimator on
-the labeled, mapped rows::
+``random_state=random_state`` when it takes it, plus ``params``. What happens
+next depends on what the class is:
 
-    register_method("tca", "sktransfer.feature:TransferComponentAnalysis",
-                    kind="feature", params={"n_components": 20})
+* a classifier whose ``fit`` takes ``sample_domain`` is used as it is (with
+  ``estimator=base_estimator`` when it takes an ``estimator``);
+* a plain classifier is fitted on the labeled rows only
+  (:class:`BaselineClassifier` with ``rows="pooled"``), so that it never
+  learns the unlabeled marker ``-1`` as a class;
+* a feature mapping (a transformer) is wrapped in
+  :class:`TransformedClassifier`: the mapping is fitted on all rows, the base
+  estimator on the labeled, mapped rows::
+
+      register_method("tca", "sktransfer.feature:TransferComponentAnalysis",
+                      kind="feature", params={"n_components": 20})
+
+* anything else is refused with a :class:`TypeError` naming the problem:
+  a sample weighting such as ``KernelMeanMatching`` (its ``transform``
+  returns one weight column, not features), a regressor, or a class with
+  neither ``predict`` nor ``transform``. The check runs at registration when
+  the class's module is already imported, else when the run's names are
+  resolved, before any data is loaded or any model fitted.
 
 Anything else is a callable ``build(base_estimator, random_state)``, written
 with the decorator form::
 
-    @register_method("my_method", kind="instance", description="...")
-    def _build_my_method(base_estimator, random_state):
-        from sktransfer.instance import MyMethod
-        return MyMethod(base_estimator, gamma=0.1, random_state=random_state)
+    @register_method("iw_kmm_custom", kind="instance", description="...")
+    def _build_iw_kmm_custom(base_estimator, random_state):
+        from sktransfer.instance import ImportanceWeightedClassifier
+        from sktransfer.instance import KernelMeanMatching
+        return ImportanceWeightedClassifier(KernelMeanMatching(), base_estimator)
 
 Registering a data set
 ----------------------
@@ -41,16 +56,23 @@ data set, how to load one pair as ``X, y, sample_domain``, its preprocessing
 (part of the protocol, fitted without labels) and the default number of
 labeled target rows. The built-in data sets are registered in
 ``sktransfer/benchmark/_datasets.py``.
+
+Built-in entries are loaded on first use
+----------------------------------------
+Importing :mod:`sktransfer.benchmark` registers nothing. :data:`METHODS` and
+:data:`DATASETS` are mappings that import their built-in module the first
+time they are used (a lookup, a listing, ``len``, or a registration), so the
+built-in entries always come first, and registering a name taken by a
+built-in one raises unless ``replace=True``.
 """
 
 import dataclasses
 import importlib
 import inspect
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, MutableMapping
 
-from sklearn.base import TransformerMixin, clone
-
-from ._baselines import BaselineClassifier, TransformedClassifier
+from sklearn.base import clone, is_classifier, is_regressor
 
 __all__ = [
     "DATASETS",
@@ -65,6 +87,65 @@ __all__ = [
 KINDS = ("baseline", "instance", "feature", "parameter", "deep", "other")
 
 
+class _Registry(MutableMapping):
+    """A name -> spec mapping that registers its built-in entries on first use.
+
+    Parameters
+    ----------
+    builtins : str
+        Module whose import registers the built-in entries.
+    """
+
+    def __init__(self, builtins):
+        self._builtins = builtins
+        self._entries = {}
+        self._loaded = False
+
+    def _load(self):
+        if self._loaded:
+            return
+        self._loaded = True  # the built-in module registers through this object
+        try:
+            importlib.import_module(self._builtins)
+        except BaseException:
+            self._loaded = False
+            raise
+
+    def __getitem__(self, name):
+        self._load()
+        return self._entries[name]
+
+    def __setitem__(self, name, spec):
+        self._load()
+        self._entries[name] = spec
+
+    def __delitem__(self, name):
+        self._load()
+        del self._entries[name]
+
+    def __iter__(self):
+        self._load()
+        return iter(self._entries)
+
+    def __len__(self):
+        self._load()
+        return len(self._entries)
+
+    def __contains__(self, name):
+        self._load()
+        return name in self._entries
+
+    def __repr__(self):
+        return f"{type(self).__name__}({list(self)!r})"
+
+
+#: Registered methods, by name, in registration order (built-ins first).
+METHODS = _Registry("sktransfer.benchmark._methods")
+
+#: Registered data sets, by name, in registration order (built-ins first).
+DATASETS = _Registry("sktransfer.benchmark._datasets")
+
+
 @dataclasses.dataclass(frozen=True)
 class MethodSpec:
     """A method the benchmark can run.
@@ -76,7 +157,9 @@ class MethodSpec:
     build : callable or str
         ``build(base_estimator, random_state)`` returning an unfitted model
         with ``fit(X, y, sample_domain=...)`` and ``predict(X)``; or a
-        ``"module:Class"`` string, imported when the method runs.
+        ``"module:Class"`` string, imported when the method runs (see
+        :mod:`sktransfer.benchmark._registry` for how each kind of class is
+        used).
     description : str, default=""
         One line for ``sktransfer benchmark --list``.
     kind : str, default="other"
@@ -123,28 +206,99 @@ class MethodSpec:
         model : object
             An unfitted model with ``fit(X, y, sample_domain=...)`` and
             ``predict(X)``.
+
+        Raises
+        ------
+        TypeError
+            When a ``"module:Class"`` build names a class the benchmark
+            cannot run (a sample weighting, a regressor, ...).
         """
         if base_estimator is not None:
             base_estimator = clone(base_estimator)
         if callable(self.build):
             return self.build(base_estimator, random_state)
-        return _build_from_path(self.build, base_estimator, random_state, self.params)
+        return _build_from_path(
+            self.name, self.build, base_estimator, random_state, self.params
+        )
+
+    def check(self):
+        """Check that a ``"module:Class"`` build names a class the benchmark runs.
+
+        Imports the class (a callable build is not checked: it runs user
+        code). Called before a run starts, so that a wrong kind of class
+        fails at once rather than at its first fit.
+
+        Raises
+        ------
+        TypeError
+            Naming what the class is and what to register instead.
+        ImportError, AttributeError
+            When the module or the class does not exist.
+        """
+        if isinstance(self.build, str):
+            _build_from_path(self.name, self.build, None, 0, self.params)
 
 
-def _build_from_path(path, base_estimator, random_state, params):
+def _takes_sample_domain(estimator):
+    """Whether ``estimator.fit`` accepts ``sample_domain``."""
+    try:
+        parameters = inspect.signature(estimator.fit).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return False
+    return "sample_domain" in parameters
+
+
+def _import_class(name, path):
     module_name, _, class_name = path.partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
+    if not inspect.isclass(cls):
+        raise TypeError(f"method {name!r}: {path} is not a class.")
+    return cls
+
+
+def _build_from_path(name, path, base_estimator, random_state, params):
+    """An unfitted model of a ``"module:Class"`` method, or a clear TypeError."""
+    from ._baselines import BaselineClassifier, TransformedClassifier
+
+    cls = _import_class(name, path)
     accepted = inspect.signature(cls).parameters
     kwargs = dict(params)
     if "random_state" in accepted:
         kwargs.setdefault("random_state", random_state)
-    is_mapping = issubclass(cls, TransformerMixin) or not hasattr(cls, "predict")
-    if "estimator" in accepted and not is_mapping:
-        kwargs.setdefault("estimator", base_estimator)
     model = cls(**kwargs)
-    if is_mapping:
+    what = f"method {name!r}: {path}"
+    if not hasattr(model, "fit"):
+        raise TypeError(f"{what} has no fit method; it is not an estimator.")
+    if hasattr(model, "compute_weights"):
+        raise TypeError(
+            f"{what} is a sample weighting (its transform returns one weight "
+            "per row, not features), not a feature mapping or a classifier. "
+            "Register a build function that trains a classifier on the "
+            "weighted rows instead, e.g. ImportanceWeightedClassifier"
+            f"({cls.__name__}(), base_estimator)."
+        )
+    if is_regressor(model):
+        raise TypeError(
+            f"{what} is a regressor; the benchmark scores the accuracy of classifiers."
+        )
+    if hasattr(model, "predict"):
+        if not is_classifier(model):
+            raise TypeError(
+                f"{what} has predict but is not a classifier (its estimator "
+                "type is not 'classifier'); the benchmark scores the accuracy "
+                "of classifiers."
+            )
+        if "estimator" in accepted and "estimator" not in params:
+            model.set_params(estimator=base_estimator)
+        if _takes_sample_domain(model):
+            return model
+        # a plain classifier must not see the unlabeled target rows
+        return BaselineClassifier(model, rows="pooled")
+    if hasattr(model, "transform"):
         return TransformedClassifier(model, base_estimator)
-    return model
+    raise TypeError(
+        f"{what} has neither predict (a classifier) nor transform (a feature mapping)."
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,13 +348,6 @@ class DatasetSpec:
     needs_files: bool = False
 
 
-#: Registered methods, by name, in registration order.
-METHODS: dict = {}
-
-#: Registered data sets, by name, in registration order.
-DATASETS: dict = {}
-
-
 def _register(registry, spec, replace):
     if spec.name in registry and not replace:
         raise ValueError(
@@ -228,8 +375,9 @@ def register_method(
         Name used by ``--methods`` and in the tables.
     build : callable or str, default=None
         ``build(base_estimator, random_state)`` returning an unfitted model,
-        or a ``"module:Class"`` string (see the module docstring). ``None``
-        returns a decorator that registers the decorated function.
+        or a ``"module:Class"`` string (see
+        :mod:`sktransfer.benchmark._registry`). ``None`` returns a decorator
+        that registers the decorated function.
     description : str, default=""
         One line for ``sktransfer benchmark --list``.
     kind : str, default="other"
@@ -249,6 +397,14 @@ def register_method(
         The registered spec, or the decorator when ``build`` is ``None``
         (it returns the function unchanged).
 
+    Raises
+    ------
+    TypeError
+        When ``build`` is neither a callable nor a ``"module:Class"`` string,
+        or, for a string whose module is already imported, when the class is
+        of a kind the benchmark cannot run (see
+        :mod:`sktransfer.benchmark._registry`).
+
     Examples
     --------
     >>> from sktransfer.benchmark import METHODS, BaselineClassifier
@@ -259,6 +415,11 @@ def register_method(
     >>> "pooled_copy" in METHODS
     True
     >>> del METHODS["pooled_copy"]
+    >>> import sktransfer.instance
+    >>> register_method("kmm", "sktransfer.instance:KernelMeanMatching")
+    Traceback (most recent call last):
+    ...
+    TypeError: method 'kmm': sktransfer.instance:KernelMeanMatching is a sample ...
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")
@@ -282,6 +443,8 @@ def register_method(
             f"build must be a callable or a 'module:Class' string, got {build!r}."
         )
     spec = MethodSpec(name, build, description, kind, dict(params or {}), default)
+    if isinstance(build, str) and build.partition(":")[0] in sys.modules:
+        spec.check()  # importing costs nothing: refuse a wrong kind right away
     return _register(METHODS, spec, replace)
 
 
@@ -315,303 +478,3 @@ def register_dataset(spec, *, replace=False):
     if not isinstance(spec, DatasetSpec):
         raise TypeError(f"spec must be a DatasetSpec, got {type(spec).__name__}.")
     return _register(DATASETS, spec, replace)
-
-
-# ---------------------------------------------------------------------------
-# Registered methods. Add yours here: one register_method(...) line each.
-# ---------------------------------------------------------------------------
-
-
-def _baseline(rows):
-    def build(base_estimator, random_state):
-        return BaselineClassifier(base_estimator, rows=rows)
-
-    return build
-
-
-register_method(
-    "source_only",
-    _baseline("source"),
-    kind="baseline",
-    description="base estimator fitted on the source rows",
-)
-register_method(
-    "target_only",
-    _baseline("target"),
-    kind="baseline",
-    description="base estimator fitted on the few labeled target rows",
-)
-register_method(
-    "pooled",
-    _baseline("pooled"),
-    kind="baseline",
-    description="base estimator fitted on the source and labeled target rows",
-)
-
-# --- instance-based transfer (sktransfer.instance) --------------------------
-
-
-def _weighted_base(base_estimator):
-    """The base estimator if its fit takes sample_weight, else a plain
-    ``LogisticRegression`` with the same ``C`` and ``max_iter`` (the default
-    ``TunedLogisticRegression`` cross-validates without weights)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.utils.validation import has_fit_parameter
-
-    if base_estimator is not None and has_fit_parameter(
-        base_estimator, "sample_weight"
-    ):
-        return base_estimator
-    params = base_estimator.get_params() if base_estimator is not None else {}
-    return LogisticRegression(
-        C=params.get("C", 1.0), max_iter=params.get("max_iter", 500)
-    )
-
-
-def _instance(make):
-    def build(base_estimator, random_state):
-        return make(_weighted_base(base_estimator), random_state)
-
-    return build
-
-
-def _tradaboost(**options):
-    def make(base, random_state):
-        from sktransfer.instance import TrAdaBoostClassifier
-
-        return TrAdaBoostClassifier(
-            base, n_estimators=20, random_state=random_state, **options
-        )
-
-    return _instance(make)
-
-
-def _importance_weighted(weighting):
-    def make(base, random_state):
-        from sktransfer import instance
-
-        return instance.ImportanceWeightedClassifier(
-            getattr(instance, weighting)(), base
-        )
-
-    return _instance(make)
-
-
-register_method(
-    "tradaboost",
-    _tradaboost(),
-    kind="instance",
-    description="TrAdaBoost as in Dai et al. 2007, 20 rounds (weighted base)",
-)
-register_method(
-    "tradaboost_dynamic",
-    _tradaboost(dynamic_correction=True),
-    kind="instance",
-    default=False,
-    description="TrAdaBoost with Al-Stouhi and Reddy's dynamic correction",
-)
-register_method(
-    "tradaboost_balanced",
-    _tradaboost(target_weight=0.5),
-    kind="instance",
-    default=False,
-    description="TrAdaBoost starting with half the weight on the target rows",
-)
-register_method(
-    "tradaboost_balanced_dynamic",
-    _tradaboost(target_weight=0.5, dynamic_correction=True),
-    kind="instance",
-    default=False,
-    description="TrAdaBoost, half the initial weight on target rows, dynamic",
-)
-register_method(
-    "tradaboost_target_cv",
-    _tradaboost(selection="target_cv"),
-    kind="instance",
-    default=False,
-    description="TrAdaBoost, target weight and rounds by CV on the target rows",
-)
-register_method(
-    "iw_kmm",
-    _importance_weighted("KernelMeanMatching"),
-    kind="instance",
-    default=False,
-    description="base estimator on source rows weighted by kernel mean matching",
-)
-register_method(
-    "iw_kliep",
-    _importance_weighted("KLIEP"),
-    kind="instance",
-    default=False,
-    description="base estimator on source rows weighted by KLIEP",
-)
-register_method(
-    "iw_discriminative",
-    _importance_weighted("DiscriminativeDensityRatio"),
-    kind="instance",
-    description="base estimator on source rows weighted by a domain classifier",
-)
-
-# --- feature-based transfer (sktransfer.feature) ----------------------------
-
-register_method(
-    "tca",
-    "sktransfer.feature:TransferComponentAnalysis",
-    kind="feature",
-    description="Transfer Component Analysis, linear kernel (Pan et al., 2011)",
-)
-
-
-@register_method(
-    "jda",
-    kind="feature",
-    default=False,
-    description="Joint Distribution Adaptation, linear kernel (Long et al., 2013)",
-)
-def _build_jda(base_estimator, random_state):
-    from sktransfer.feature import JointDistributionAdaptation
-
-    return TransformedClassifier(
-        JointDistributionAdaptation(random_state=random_state), base_estimator
-    )
-
-
-register_method(
-    "coral",
-    "sktransfer.feature:CORAL",
-    kind="feature",
-    description="CORrelation ALignment of the source rows (Sun et al., 2016)",
-)
-register_method(
-    "subspace_alignment",
-    "sktransfer.feature:SubspaceAlignment",
-    kind="feature",
-    description="Subspace Alignment (Fernando et al., 2013)",
-)
-register_method(
-    "feature_augmentation",
-    "sktransfer.feature:FeatureAugmentation",
-    kind="feature",
-    description="Feature augmentation [x, x, 0] / [x, 0, x] (Daume III, 2007)",
-)
-register_method(
-    "msda",
-    "sktransfer.feature:MarginalizedDenoisingAutoencoder",
-    kind="feature",
-    default=False,
-    description="Marginalized stacked denoising autoencoder (Chen et al., 2012)",
-)
-register_method(
-    "invariant_features",
-    "sktransfer.feature:DomainInvariantFeatureSelector",
-    kind="feature",
-    description="drop the features with a significant KS shift (Holm, alpha=0.05)",
-)
-register_method(
-    "pivot_features",
-    "sktransfer.feature:PivotFeatureSelector",
-    kind="feature",
-    description="keep the SCL-MI pivots: up to 1000 features frequent in both "
-    "domains with the most mutual information with the label (Blitzer et al., "
-    "2007)",
-)
-register_method(
-    "scl",
-    "sktransfer.feature:StructuralCorrespondenceLearning",
-    kind="feature",
-    description="Structural correspondence learning (SCL-MI): the input features "
-    "plus their projection onto 50 directions that predict the pivots (Blitzer et "
-    "al., 2006, 2007)",
-)
-
-# --- parameter-based transfer (sktransfer.parameter) ------------------------
-
-
-def _linear_source_model(base_estimator, random_state):
-    """The base estimator if linear, else the tuned baseline's own model.
-
-    That is LogisticRegressionCV with the Cs, folds and scoring of
-    TunedLogisticRegression, so prior_logreg's source model is source_only's.
-    """
-    if base_estimator is not None and hasattr(base_estimator, "coef_"):
-        return base_estimator
-    from sklearn.linear_model import LogisticRegressionCV
-    from sklearn.model_selection import StratifiedKFold
-
-    from ._baselines import _DEFAULT_CS, _LRCV_EXTRA
-
-    return LogisticRegressionCV(
-        Cs=list(_DEFAULT_CS),
-        cv=StratifiedKFold(3, shuffle=True, random_state=random_state),
-        scoring="neg_log_loss",
-        max_iter=500,
-        random_state=random_state,
-        **_LRCV_EXTRA,
-    )
-
-
-@register_method(
-    "prior_logreg",
-    kind="parameter",
-    description="logistic regression on target rows with a prior at the source "
-    "model (Chelba and Acero, 2006), alpha=1",
-)
-def _build_prior_logreg(base_estimator, random_state):
-    from sktransfer.parameter import PriorRegularizedClassifier
-
-    return PriorRegularizedClassifier(
-        _linear_source_model(base_estimator, random_state), alpha=1.0
-    )
-
-
-@register_method(
-    "prior_logreg_cv",
-    kind="parameter",
-    default=False,
-    description="prior_logreg with alpha in 0.1 ... 1000 chosen by 3-fold CV "
-    "on the labeled target rows",
-)
-def _build_prior_logreg_cv(base_estimator, random_state):
-    from sktransfer.parameter import PriorRegularizedClassifier
-
-    return PriorRegularizedClassifier(
-        _linear_source_model(base_estimator, random_state),
-        alpha=(0.1, 1.0, 10.0, 100.0, 1000.0),
-    )
-
-
-# --- deep transfer (sktransfer.deep) ----------------------------------------
-register_method(
-    "dann",
-    "sktransfer.deep:DANNClassifier",
-    kind="deep",
-    default=False,
-    description="Domain-adversarial neural network (Ganin et al., 2016)",
-)
-
-register_method(
-    "deep_coral",
-    "sktransfer.deep:DeepCORALClassifier",
-    kind="deep",
-    default=False,
-    description="MLP whose logits' covariances are aligned across domains "
-    "(Deep CORAL, Sun and Saenko, 2016)",
-)
-
-register_method(
-    "cdan",
-    "sktransfer.deep:CDANClassifier",
-    kind="deep",
-    default=False,
-    description="Conditional domain-adversarial network, CDAN+E (Long et al., 2018)",
-)
-
-register_method(
-    "finetune",
-    "sktransfer.deep:FineTuningClassifier",
-    kind="deep",
-    default=False,
-    description="MLP pre-trained on the source rows, then fine-tuned on the "
-    "labeled target rows (dense inputs only)",
-    params={"max_epochs": 30, "fine_tune_epochs": 30, "lr": 1e-3},
-)

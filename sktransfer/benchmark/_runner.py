@@ -9,10 +9,11 @@ import time
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from threadpoolctl import threadpool_limits
 
 from .._domain import UNLABELED, hide_target_labels
@@ -34,6 +35,21 @@ _FIELDS = (
     "fit_time",
     "predict_time",
     "error",
+    "skipped",
+    "input",
+    "warnings",
+)
+
+#: Largest dense copy (in bytes) of a sparse data set made for the methods
+#: that need dense input; beyond it their cells are skipped.
+MAX_DENSE_BYTES = 2**30
+
+# Warnings that Python hides by default stay hidden in the benchmark's notes.
+_HIDDEN_WARNINGS = (
+    DeprecationWarning,
+    PendingDeprecationWarning,
+    ImportWarning,
+    ResourceWarning,
 )
 
 
@@ -72,7 +88,12 @@ def resolve_names(dataset, pairs=None, methods=None):
     Raises
     ------
     ValueError
-        Naming the unknown names and listing the valid ones.
+        Naming the unknown names and listing the valid ones, or a
+        ``"module:Class"`` method whose class cannot be imported.
+    TypeError
+        When a ``"module:Class"`` method names a class of a kind the
+        benchmark cannot run (see :meth:`MethodSpec.check`); no data is
+        loaded and nothing is fitted.
 
     Examples
     --------
@@ -107,6 +128,13 @@ def resolve_names(dataset, pairs=None, methods=None):
     specs = sorted(
         (METHODS[m] for m in names), key=lambda s: order.get(s.kind, len(KINDS))
     )
+    for method in specs:
+        try:
+            method.check()
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(
+                f"method {method.name!r}: cannot import {method.build}: {exc}"
+            ) from exc
     return spec, list(dict.fromkeys(pairs)), specs
 
 
@@ -135,6 +163,55 @@ def _load_pair(spec, pair, *, data_home, download_if_missing, random_state):
     return X, y, sample_domain
 
 
+def _needs_dense(method, base_estimator):
+    """Whether a method's model refuses sparse input (its tags say so)."""
+    try:
+        return not get_tags(
+            method.make(base_estimator, random_state=0)
+        ).input_tags.sparse
+    except Exception:  # a build that fails fails again, recorded, in its fit
+        return False
+
+
+def _dense_copy(X, dataset, pair):
+    """``(X as an ndarray, None)``, or ``(None, why not)`` when too large."""
+    n_bytes = X.shape[0] * X.shape[1] * np.dtype(np.float64).itemsize
+    if n_bytes > MAX_DENSE_BYTES:
+        return None, (
+            f"needs dense input; {dataset} {pair} is sparse, "
+            f"{X.shape[0]} x {X.shape[1]}, and a dense copy would take "
+            f"{n_bytes / 2**20:.0f} MiB (more than {MAX_DENSE_BYTES / 2**20:.0f} "
+            "MiB)"
+        )
+    return np.asarray(X.toarray(), dtype=np.float64), None
+
+
+def _warning_text(caught):
+    """Distinct ``"Category: message"`` lines, in order of appearance."""
+    lines = (
+        f"{w.category.__name__}: {w.message}"
+        for w in caught
+        if not issubclass(w.category, _HIDDEN_WARNINGS)
+    )
+    return list(dict.fromkeys(lines))
+
+
+def _check_classes(model, y_pred):
+    """Refuse a model that took the unlabeled marker for a class.
+
+    The benchmark encodes the classes of every data set as 0, 1, ...; -1
+    is only ever the marker of the unlabeled target rows.
+    """
+    classes = np.asarray(getattr(model, "classes_", []))
+    if (classes == UNLABELED).any() or (np.asarray(y_pred) == UNLABELED).any():
+        raise ValueError(
+            f"the model took the unlabeled marker {UNLABELED} for a class "
+            f"(classes_={classes.tolist()}): its plain estimator was fitted on "
+            "the unlabeled target rows. Fit it on the labeled rows only, e.g. "
+            "with sktransfer.pipeline.LabeledRowsEstimator."
+        )
+
+
 def _run_one(
     X,
     y,
@@ -149,6 +226,8 @@ def _run_one(
     per_class,
     dataset,
     error_score,
+    skip_reason="",
+    input_note="",
 ):
     y_masked = hide_target_labels(
         y,
@@ -171,30 +250,41 @@ def _run_one(
         "fit_time": math.nan,
         "predict_time": math.nan,
         "error": "",
+        "skipped": skip_reason,
+        "input": input_note,
+        "warnings": [],
     }
     if not test.any():
         raise ValueError(
             f"{dataset} {pair}: no target row left to score with "
             f"n_target_labels={n_target_labels}; use fewer target labels."
         )
+    if skip_reason:
+        return record
     base = clone(base_estimator)
     if "random_state" in base.get_params():
         base.set_params(random_state=int(seed))
-    try:
-        model = method.make(base, random_state=int(seed))
-        start = time.perf_counter()
-        model.fit(X, y_masked, sample_domain=sample_domain)
-        record["fit_time"] = time.perf_counter() - start
-        rows = np.flatnonzero(test)
-        start = time.perf_counter()
-        y_pred = np.asarray(model.predict(X[rows]))
-        record["predict_time"] = time.perf_counter() - start
-        record["accuracy"] = float(np.mean(y_pred == y[rows]))
-    except Exception as exc:
-        if error_score == "raise":
-            raise
-        record["error"] = f"{type(exc).__name__}: {exc}"
-        record["accuracy"] = float(error_score)
+    # Collected here, in the process that fits (joblib workers included), and
+    # summarised once after the table rather than printed at every fit.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model = method.make(base, random_state=int(seed))
+            start = time.perf_counter()
+            model.fit(X, y_masked, sample_domain=sample_domain)
+            record["fit_time"] = time.perf_counter() - start
+            rows = np.flatnonzero(test)
+            start = time.perf_counter()
+            y_pred = np.asarray(model.predict(X[rows]))
+            record["predict_time"] = time.perf_counter() - start
+            _check_classes(model, y_pred)
+            record["accuracy"] = float(np.mean(y_pred == y[rows]))
+        except Exception as exc:
+            if error_score == "raise":
+                raise
+            record["error"] = f"{type(exc).__name__}: {exc}"
+            record["accuracy"] = float(error_score)
+    record["warnings"] = _warning_text(caught)
     return record
 
 
@@ -208,8 +298,8 @@ def run_benchmark(
     random_state=0,
     base_estimator=None,
     data_home=None,
-    download_if_missing=False,
-    error_score="raise",
+    download_if_missing=True,
+    error_score=np.nan,
     n_jobs=None,
     progress=False,
 ):
@@ -220,6 +310,17 @@ def run_benchmark(
     rows (source rows, labeled and unlabeled target rows; baselines use only
     the rows they need) and scored by its accuracy on the target rows whose
     labels were hidden. Every method of a repeat sees the same draw.
+
+    A method whose model refuses sparse input (its scikit-learn tags say so)
+    gets a dense copy of a sparse data set, made once per pair, when it
+    takes at most ``sktransfer.benchmark._runner.MAX_DENSE_BYTES`` (1 GiB);
+    otherwise its cells are skipped,
+    with the reason in the records (see :meth:`BenchmarkResult.notes`). A
+    fit that fails is recorded with its error (unless
+    ``error_score="raise"``), so one failing method never loses the others'
+    results. Warnings raised by the fits, in parallel workers too, are
+    recorded with each fit instead of being printed (see
+    :meth:`BenchmarkResult.warnings`).
 
     Parameters
     ----------
@@ -242,15 +343,19 @@ def run_benchmark(
         synthetic shifts, MNIST subsample), the same for every repeat.
     base_estimator : classifier, default=None
         The plain estimator of the baselines and of the methods that adapt
-        one; ``None`` means :class:`TunedLogisticRegression`.
+        one; ``None`` means :class:`TunedLogisticRegression`. Every method
+        fits it on labeled rows only.
     data_home : str or path, default=None
         Folder of the real data sets; ``None`` means the loaders' default
-        (``SKTRANSFER_DATA``).
-    download_if_missing : bool, default=False
-        Whether loaders may download missing files.
-    error_score : "raise" or float, default="raise"
-        What a failing method scores; with a number the error is kept in the
-        record's ``"error"`` field and the run goes on.
+        (``SKTRANSFER_DATA``, else ``~/sktransfer_data``).
+    download_if_missing : bool, default=True
+        Whether loaders may download missing files (as the loaders of
+        :mod:`sktransfer.datasets` do by default); with false, missing files
+        raise :class:`DataUnavailableError`.
+    error_score : "raise" or float, default=np.nan
+        What a failing fit scores; its error is kept in the record's
+        ``"error"`` field and the run goes on. ``"raise"`` stops the run at
+        the first failing fit, with its exception.
     n_jobs : int, default=None
         Fits run in parallel (joblib); ``None`` means one at a time. Each fit
         uses one BLAS/OpenMP thread.
@@ -266,6 +371,9 @@ def run_benchmark(
     ------
     DataUnavailableError
         When the files of a real data set are missing.
+    ValueError, TypeError
+        For unknown names, or a method that cannot be built (see
+        :func:`resolve_names`), before any data is loaded.
 
     Examples
     --------
@@ -292,6 +400,7 @@ def run_benchmark(
     data_seed = random_state if isinstance(random_state, int | np.integer) else 0
     if base_estimator is None:
         base_estimator = TunedLogisticRegression()
+    dense_methods = {m.name for m in specs if _needs_dense(m, base_estimator)}
 
     records = []
     bar = tqdm(
@@ -304,9 +413,7 @@ def run_benchmark(
     )
     # Fits are small: BLAS/OpenMP threads cost more than they bring (and
     # oversubscribe the cores with n_jobs); parallelism comes from n_jobs.
-    with bar, warnings.catch_warnings(), threadpool_limits(limits=1):
-        if error_score != "raise":
-            warnings.simplefilter("ignore", category=UserWarning)
+    with bar, threadpool_limits(limits=1):
         parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
         for pair in pairs:
             bar.set_postfix_str(f"loading {pair}")
@@ -317,12 +424,21 @@ def run_benchmark(
                 download_if_missing=download_if_missing,
                 random_state=data_seed,
             )
+            X_dense, skip_reason, input_note = X, "", ""
+            if sp.issparse(X) and dense_methods:
+                X_dense, skip_reason = _dense_copy(X, dataset, pair)
+                input_note = "" if skip_reason else "sparse input densified"
             bar.set_postfix_str(pair)
+
+            dense_options = {
+                "X": X_dense,
+                "skip_reason": skip_reason,
+                "input_note": input_note,
+            }
             jobs = (
                 delayed(_run_one)(
-                    X,
-                    y,
-                    sample_domain,
+                    y=y,
+                    sample_domain=sample_domain,
                     pair=pair,
                     repeat=repeat,
                     seed=seed,
@@ -332,6 +448,7 @@ def run_benchmark(
                     per_class=spec.per_class,
                     dataset=dataset,
                     error_score=error_score,
+                    **(dense_options if method.name in dense_methods else {"X": X}),
                 )
                 for repeat, seed in enumerate(seeds)
                 for method in specs
@@ -370,8 +487,11 @@ class BenchmarkResult:
     records : list of dict
         One record per pair, repeat and method, with the keys ``dataset``,
         ``pair``, ``method``, ``kind``, ``repeat``, ``seed``, ``accuracy``,
-        ``n_labeled_target``, ``n_test``, ``fit_time``, ``predict_time`` and
-        ``error`` (empty unless the method failed).
+        ``n_labeled_target``, ``n_test``, ``fit_time``, ``predict_time``,
+        ``error`` (empty unless the fit failed), ``skipped`` (empty unless
+        the cell was not run: the reason), ``input`` (a note when the method
+        got a dense copy of sparse input) and ``warnings`` (the distinct
+        warnings the fit raised, as ``"Category: message"`` strings).
     config : dict
         The settings of the run.
 
@@ -436,7 +556,8 @@ class BenchmarkResult:
         -------
         rows : list of dict
             Keys ``pair``, ``method``, ``accuracy_mean``, ``accuracy_std``,
-            ``fit_time`` (mean seconds per fit) and ``n_failed``.
+            ``fit_time`` (mean seconds per fit), ``n_failed`` and
+            ``n_skipped``.
         """
         rows = []
         for pair in [*self.pairs, None]:
@@ -456,6 +577,7 @@ class BenchmarkResult:
                         "accuracy_std": std,
                         "fit_time": float(np.mean(times)) if times else math.nan,
                         "n_failed": sum(bool(r["error"]) for r in mine),
+                        "n_skipped": sum(bool(r.get("skipped")) for r in mine),
                     }
                 )
         return rows
@@ -475,6 +597,100 @@ class BenchmarkResult:
         ]
         return list(dict.fromkeys(lines))
 
+    def skipped(self):
+        """The cells that were not run, with the reason.
+
+        Returns
+        -------
+        skipped : list of str
+            ``"method on pair: reason"`` lines.
+        """
+        lines = [
+            f"{r['method']} on {r['pair']}: {r['skipped']}"
+            for r in self.records
+            if r.get("skipped")
+        ]
+        return list(dict.fromkeys(lines))
+
+    def warnings(self):
+        """Each distinct warning raised by the fits, once, with where it came from.
+
+        Returns
+        -------
+        warnings : list of dict
+            In order of first appearance, with the keys ``"message"``
+            (``"Category: text"``), ``"count"`` (the number of fits that
+            raised it), ``"methods"`` and ``"pairs"`` (those fits' methods
+            and pairs, in the order of the run).
+
+        Examples
+        --------
+        >>> from sktransfer.benchmark import BenchmarkResult
+        >>> records = [
+        ...     {"pair": p, "method": "m", "repeat": 0, "accuracy": 0.5,
+        ...      "fit_time": 0.1, "error": "", "warnings": ["UserWarning: hm"]}
+        ...     for p in ("a->b", "b->a")]
+        >>> [entry] = BenchmarkResult(records, {}).warnings()
+        >>> entry["message"], entry["count"], entry["methods"], entry["pairs"]
+        ('UserWarning: hm', 2, ['m'], ['a->b', 'b->a'])
+        """
+        found = {}
+        for r in self.records:
+            for message in r.get("warnings") or ():
+                entry = found.setdefault(
+                    message,
+                    {"message": message, "count": 0, "methods": {}, "pairs": {}},
+                )
+                entry["count"] += 1
+                entry["methods"][r["method"]] = None
+                entry["pairs"][r["pair"]] = None
+        return [
+            {**entry, "methods": list(entry["methods"]), "pairs": list(entry["pairs"])}
+            for entry in found.values()
+        ]
+
+    def format_notes(self):
+        """What the table does not show, as text: to print after it.
+
+        Returns
+        -------
+        notes : str
+            Sections for the skipped cells, the failed fits, the methods given
+            a dense copy of sparse input, and each distinct warning once with
+            the number of fits that raised it; empty when there is nothing
+            to say.
+        """
+        sections = []
+        if self.skipped():
+            sections.append(["Skipped:", *(f"  {line}" for line in self.skipped())])
+        if self.errors():
+            sections.append(["Failed fits:", *(f"  {line}" for line in self.errors())])
+        densified = list(
+            dict.fromkeys(r["method"] for r in self.records if r.get("input"))
+        )
+        if densified:
+            sections.append(
+                [
+                    "Dense input: the data set is sparse; these methods need dense "
+                    "input and were given a dense copy:",
+                    f"  {', '.join(densified)}",
+                ]
+            )
+        found = self.warnings()
+        if found:
+            n_fits = len(self.records)
+            lines = [f"Warnings (each distinct one once, of {n_fits} fits):"]
+            for entry in found:
+                pairs = entry["pairs"]
+                where = ", ".join(pairs) if len(pairs) <= 4 else f"{len(pairs)} pairs"
+                lines += [
+                    f"  {entry['message']}",
+                    f"    in {entry['count']} fit(s): "
+                    f"{', '.join(entry['methods'])} on {where}",
+                ]
+            sections.append(lines)
+        return "\n\n".join("\n".join(lines) for lines in sections)
+
     def format_table(self):
         """The accuracy table as text.
 
@@ -490,6 +706,8 @@ class BenchmarkResult:
         def cell(row):
             if row["n_failed"]:
                 return "failed"
+            if row["n_skipped"]:
+                return "skipped"
             return f"{row['accuracy_mean']:.3f} ± {row['accuracy_std']:.3f}"
 
         header = ["pair", *self.methods]
@@ -561,7 +779,10 @@ class BenchmarkResult:
         with open(path, "w", newline="", encoding="utf-8") as file:
             writer = csv.DictWriter(file, fieldnames=fields, extrasaction="ignore")
             writer.writeheader()
-            writer.writerows(self.records)
+            for record in self.records:
+                if "warnings" in record:  # a list: one JSON string per cell
+                    record = {**record, "warnings": json.dumps(record["warnings"])}
+                writer.writerow(record)
 
     def save(self, path):
         """Write the results as JSON (``.json``) or CSV (any other suffix).

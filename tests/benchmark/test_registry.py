@@ -1,9 +1,12 @@
+import importlib
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.datasets import make_classification
 from sklearn.dummy import DummyClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 
 from sktransfer.benchmark import (
     DATASETS,
@@ -15,7 +18,9 @@ from sktransfer.benchmark import (
     TunedLogisticRegression,
     register_dataset,
     register_method,
+    resolve_names,
 )
+from sktransfer.cli import main
 
 
 class RecordingClassifier(ClassifierMixin, BaseEstimator):
@@ -74,7 +79,7 @@ def test_baseline_without_rows_raises():
         BaselineClassifier(rows="target").fit(
             X, [0, 1, -1, -1, -1, -1], sample_domain=SD
         )
-    with pytest.raises(ValueError, match="rows must be one of"):
+    with pytest.raises(ValueError, match="'rows' parameter"):
         BaselineClassifier(rows="all").fit(X, Y, sample_domain=SD)
 
 
@@ -84,13 +89,45 @@ def test_tuned_logistic_regression_cross_validates_only_with_enough_rows():
     y = (Xr[:, 0] > 0).astype(int)
     tuned = TunedLogisticRegression(Cs=[0.01, 100.0], C=7.0, random_state=0)
     tuned.fit(Xr, y)
-    assert tuned.C_ in (0.01, 100.0)
+    assert tuned.best_C_ in (0.01, 100.0)
     tuned.fit(Xr[[0, 1, 2, 3]], [0, 0, 1, 1])  # two rows per class < cv=3
-    assert tuned.C_ == 7.0
+    assert tuned.best_C_ == 7.0 and tuned.cv_results_ is None
     tuned.fit(sp.csr_matrix(Xr), y)  # sparse input
     assert tuned.score(sp.csr_matrix(Xr), y) > 0.8
     tuned.fit(Xr[:3], [4, 4, 4])  # a single class
     assert tuned.predict(Xr).tolist() == [4] * 40
+    assert tuned.predict_proba(Xr).shape == (40, 1)
+
+
+def test_tuned_logistic_regression_stops_past_the_best_C_and_agrees_with_lrcv():
+    # label noise: the log loss is best at a moderate C, worse on both sides
+    X, y = make_classification(
+        300, n_features=20, n_informative=5, flip_y=0.2, random_state=0
+    )
+    Cs = np.logspace(-3, 3, 7)
+    tuned = TunedLogisticRegression(Cs=Cs).fit(X, y)
+    tried = tuned.cv_results_["param_C"]
+    scores = tuned.cv_results_["mean_test_score"]
+    # the search went up from the smallest C and stopped at the first worse one
+    np.testing.assert_array_equal(tried, Cs[: tried.size])
+    assert tried.size < Cs.size
+    assert scores[-1] < scores.max() and np.all(np.diff(scores[:-1]) > 0)
+    assert tuned.best_C_ == tried[np.argmax(scores)]
+    # the same choice as scikit-learn's exhaustive search on the same folds
+    reference = LogisticRegressionCV(
+        Cs=Cs,
+        cv=3,
+        scoring="neg_log_loss",
+        max_iter=500,
+        l1_ratios=(0.0,),
+        use_legacy_attributes=False,
+    ).fit(X, y)
+    assert tuned.best_C_ == pytest.approx(float(np.ravel(reference.C_)[0]))
+    np.testing.assert_allclose(
+        tuned.predict_proba(X),
+        LogisticRegression(C=tuned.best_C_, max_iter=500).fit(X, y).predict_proba(X),
+        atol=1e-3,
+    )
 
 
 def test_register_method_function_and_decorator():
@@ -117,14 +154,62 @@ def test_register_method_function_and_decorator():
     assert "toy_bad" not in METHODS
 
 
-def test_method_from_class_path_gets_estimator_and_random_state():
+def test_plain_classifier_from_class_path_fits_on_labeled_rows_only():
     spec = MethodSpec(
         "bag", "sklearn.ensemble:BaggingClassifier", params={"n_estimators": 3}
     )
     model = spec.make(LogisticRegression(), random_state=5)
-    assert type(model).__name__ == "BaggingClassifier"
-    assert model.n_estimators == 3 and model.random_state == 5
+    # a plain classifier would learn the unlabeled marker -1 as a class
+    assert isinstance(model, BaselineClassifier) and model.rows == "pooled"
+    bagging = model.estimator
+    assert type(bagging).__name__ == "BaggingClassifier"
+    assert bagging.n_estimators == 3 and bagging.random_state == 5
+    assert isinstance(bagging.estimator, LogisticRegression)
+    model.fit(X, Y, sample_domain=SD)
+    assert model.classes_.tolist() == [0, 1]
+
+
+def test_domain_aware_classifier_from_class_path_is_used_as_it_is():
+    spec = MethodSpec("tr", "sktransfer.instance:TrAdaBoostClassifier")
+    model = spec.make(LogisticRegression(), random_state=5)
+    assert type(model).__name__ == "TrAdaBoostClassifier"
     assert isinstance(model.estimator, LogisticRegression)
+    assert model.random_state == 5
+
+
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("sktransfer.instance:KernelMeanMatching", "sample weighting"),
+        ("sktransfer.instance:DiscriminativeDensityRatio", "sample weighting"),
+        ("sklearn.linear_model:Ridge", "regressor"),
+        ("sklearn.utils:Bunch", "not an estimator"),
+        ("sklearn.cluster:KMeans", "not a classifier"),
+    ],
+)
+def test_wrong_kinds_are_refused_at_registration(registry, path, message):
+    importlib.import_module(path.partition(":")[0])
+    with pytest.raises(TypeError, match=message):
+        register_method("wrong", path, kind="feature")
+    assert "wrong" not in METHODS
+
+
+def test_wrong_kind_not_yet_imported_is_refused_before_any_fit(registry, capsys):
+    # a spec whose module was not imported at registration is checked when the
+    # run's names are resolved: before any data is loaded or model fitted
+    METHODS["kmm_raw"] = MethodSpec(
+        "kmm_raw", "sktransfer.instance:KernelMeanMatching", kind="instance"
+    )
+    with pytest.raises(TypeError, match="KernelMeanMatching is a sample weighting"):
+        resolve_names("toy", None, ["pooled", "kmm_raw"])
+    with pytest.raises(SystemExit) as exc:
+        main(["benchmark", "--dataset", "toy", "--methods", "kmm_raw"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "ImportanceWeightedClassifier" in err and "Traceback" not in err
+    METHODS["ghost"] = MethodSpec("ghost", "sktransfer.nowhere:Thing")
+    with pytest.raises(ValueError, match="cannot import sktransfer.nowhere:Thing"):
+        resolve_names("toy", None, ["ghost"])
 
 
 def test_method_from_transformer_path_is_wrapped():
@@ -151,6 +236,29 @@ def test_transformed_classifier_passes_sample_domain_when_accepted():
 
     TransformedClassifier(DomainScaler(), DummyClassifier()).fit(X, Y, sample_domain=SD)
     np.testing.assert_array_equal(seen["sample_domain"], SD)
+
+
+def test_transformed_classifier_fits_a_plain_supervised_mapping_on_labeled_rows():
+    seen = {}
+
+    class SupervisedSelector(TransformerMixin, BaseEstimator):
+        def fit(self, X, y):
+            seen["y"] = np.asarray(y)
+            return self
+
+        def transform(self, X):
+            return X
+
+        def __sklearn_tags__(self):
+            tags = super().__sklearn_tags__()
+            tags.target_tags.required = True
+            return tags
+
+    model = TransformedClassifier(SupervisedSelector(), DummyClassifier())
+    model.fit(X, Y, sample_domain=SD)
+    # the marker of the unlabeled target rows would be a class to it
+    np.testing.assert_array_equal(seen["y"], [0, 1, 0, 1])
+    assert model.classes_.tolist() == [0, 1]
 
 
 def test_register_dataset():

@@ -1,18 +1,26 @@
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import make_blobs
+from sklearn.linear_model import LogisticRegression
 
 from sktransfer.benchmark import (
+    METHODS,
     DatasetSpec,
     DataUnavailableError,
+    _runner,
     register_dataset,
     register_method,
     resolve_names,
     run_benchmark,
 )
+
+from .conftest import load_toy
 
 BASELINES = ["source_only", "target_only", "pooled"]
 
@@ -96,13 +104,12 @@ def test_a_failing_method_is_recorded_or_raised(registry):
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
-        run_benchmark("toy", pairs=["near"], methods=["broken"], n_repeats=1)
+        run_benchmark(
+            "toy", pairs=["near"], methods=["broken"], n_repeats=1, error_score="raise"
+        )
+    # by default a failure is recorded: the other methods' results are kept
     result = run_benchmark(
-        "toy",
-        pairs=["near"],
-        methods=["pooled", "broken"],
-        n_repeats=1,
-        error_score=np.nan,
+        "toy", pairs=["near"], methods=["pooled", "broken"], n_repeats=1
     )
     assert math.isnan(result.mean_accuracy("broken"))
     assert result.errors() == ["broken on near: RuntimeError: boom"]
@@ -171,3 +178,130 @@ def test_progress_bar_goes_to_stderr_only_when_asked(registry, capsys):
     run_benchmark("toy", pairs=["near"], methods=["pooled"], n_repeats=2, progress=True)
     captured = capsys.readouterr()
     assert "2/2" in captured.err and captured.out == ""
+
+
+class Warner(ClassifierMixin, BaseEstimator):
+    """Predicts class 0; warns the same thing (twice) at every fit."""
+
+    def fit(self, X, y, sample_domain=None):
+        for _ in range(2):
+            warnings.warn("the selector kept too few features", stacklevel=2)
+        warnings.warn("hidden by default", DeprecationWarning, stacklevel=2)
+        self.classes_ = np.unique(y[y >= 0])
+        return self
+
+    def predict(self, X):
+        return np.zeros(X.shape[0], dtype=int)
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_warnings_are_collected_once_with_their_count(registry, n_jobs):
+    register_method("warner", lambda base, rs: Warner(), kind="other")
+    with warnings.catch_warnings(record=True) as escaped:
+        warnings.simplefilter("always")
+        result = run_benchmark(
+            "toy", methods=["pooled", "warner"], n_repeats=2, n_jobs=n_jobs
+        )
+    assert not [w for w in escaped if "selector" in str(w.message)]
+    # one entry for 4 fits (2 pairs x 2 repeats), in workers too with n_jobs=2
+    assert result.warnings() == [
+        {
+            "message": "UserWarning: the selector kept too few features",
+            "count": 4,
+            "methods": ["warner"],
+            "pairs": ["near", "far"],
+        }
+    ]
+    notes = result.format_notes()
+    assert notes.count("the selector kept too few features") == 1
+    assert "in 4 fit(s): warner on near, far" in notes
+    assert "hidden by default" not in notes
+
+
+def load_sparse_toy(pair, **kwargs):
+    X, y, sample_domain = load_toy(pair, **kwargs)
+    return sp.csr_matrix(np.abs(X)), y, sample_domain
+
+
+def test_sparse_data_is_densified_for_dense_only_methods(registry, monkeypatch):
+    register_dataset(
+        DatasetSpec("sparse_toy", ("near",), load_sparse_toy, n_target_labels=2)
+    )
+    methods = ["pooled", "coral", "feature_augmentation"]
+    result = run_benchmark("sparse_toy", methods=methods, n_repeats=1)
+    assert result.errors() == []
+    inputs = {r["method"]: r["input"] for r in result.records}
+    # CORAL refuses sparse input: it alone gets the dense copy
+    assert inputs == {
+        "pooled": "",
+        "coral": "sparse input densified",
+        "feature_augmentation": "",
+    }
+    assert "coral" in result.format_notes().split("Dense input")[1]
+    assert not math.isnan(result.mean_accuracy("coral"))
+
+    # too large to densify: the cell is skipped with the reason, the rest runs
+    monkeypatch.setattr(_runner, "MAX_DENSE_BYTES", 100)
+    result = run_benchmark("sparse_toy", methods=methods, n_repeats=1)
+    assert result.errors() == []
+    [line] = result.skipped()
+    assert line.startswith("coral on near: needs dense input") and "MiB" in line
+    table = result.format_table()
+    assert "skipped" in table and "failed" not in table
+    assert not math.isnan(result.mean_accuracy("feature_augmentation"))
+
+
+class LeakyPooled(ClassifierMixin, BaseEstimator):
+    """Fits a plain classifier on every row, unlabeled ones included."""
+
+    def fit(self, X, y, sample_domain=None):
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+
+def test_a_model_that_learns_the_marker_is_a_failed_fit(registry):
+    register_method("leaky", lambda base, rs: LeakyPooled(), kind="other")
+    result = run_benchmark("toy", pairs=["far"], methods=["leaky"], n_repeats=1)
+    [error] = result.errors()
+    assert "took the unlabeled marker -1 for a class" in error
+    assert math.isnan(result.mean_accuracy("leaky"))
+
+
+class RecordingLogisticRegression(LogisticRegression):
+    """Logs the labels of every fit (its clones too)."""
+
+    seen = []
+
+    def fit(self, X, y, sample_weight=None):
+        RecordingLogisticRegression.seen.append(np.unique(y).tolist())
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+# every built-in method that takes the base estimator; the TrAdaBoost variants
+# share tradaboost's build (and its cost), so it stands for them
+ADAPTING_METHODS = [
+    name
+    for name, spec in METHODS.items()
+    if spec.kind not in ("deep", "other") and not name.startswith("tradaboost_")
+]
+
+
+@pytest.mark.parametrize("name", ADAPTING_METHODS)
+def test_the_base_estimator_sees_labeled_rows_only(name):
+    """Case 15: a user's plain estimator never learns the -1 marker."""
+    X, y_true = make_blobs(90, n_features=3, centers=3, random_state=0)
+    sample_domain = np.where(np.arange(90) < 45, 1, -1)
+    X[sample_domain < 0] += 0.5
+    y = y_true.copy()
+    y[(sample_domain < 0) & (np.arange(90) % 5 != 0)] = -1
+    RecordingLogisticRegression.seen = []
+    model = METHODS[name].make(RecordingLogisticRegression(), random_state=0)
+    model.fit(X, y, sample_domain=sample_domain)
+    assert RecordingLogisticRegression.seen, f"{name} did not fit the base estimator"
+    assert all(-1 not in labels for labels in RecordingLogisticRegression.seen)
+    assert -1 not in np.asarray(model.classes_).tolist()
+    assert -1 not in model.predict(X).tolist()

@@ -26,6 +26,7 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -37,6 +38,7 @@ from sklearn.utils.validation import (
 
 __all__ = [
     "UNLABELED",
+    "BaseDomainAdapter",
     "DomainAwareMixin",
     "check_sample_domain",
     "encode_classes",
@@ -91,6 +93,9 @@ def check_sample_domain(
     require_labeled_target=False,
     allow_multi_source=True,
     allow_multi_target=True,
+    min_source_rows=1,
+    min_target_rows=1,
+    min_rows_reason=None,
     estimator_name=None,
 ):
     """Validate ``sample_domain`` against ``X`` and ``y``.
@@ -116,6 +121,14 @@ def check_sample_domain(
         Raise when no target row carries a label.
     allow_multi_source, allow_multi_target : bool, default=True
         Raise when several source (target) domains are present.
+    min_source_rows, min_target_rows : int, default=1
+        Rows that each source (target) domain needs when the fit adapts, that
+        is when there are rows of both kinds. With rows of one kind only, an
+        estimator is its plain counterpart and only ``require_source`` and
+        ``require_target`` apply.
+    min_rows_reason : str, default=None
+        What the rows are needed for, ending the error message, e.g.
+        ``"to estimate the target covariance"``.
     estimator_name : str, default=None
         Named in error messages, e.g. ``"TransferComponentAnalysis"``.
 
@@ -206,6 +219,14 @@ def check_sample_domain(
             f"{who}supports a single target domain, got {n_target_domains}: "
             f"{np.unique(sample_domain[~is_source]).tolist()}."
         )
+    if n_source_domains and n_target_domains:
+        for kind, rows, min_rows in (
+            ("source", is_source, min_source_rows),
+            ("target", ~is_source, min_target_rows),
+        ):
+            _check_domain_rows(
+                sample_domain[rows], kind, min_rows, min_rows_reason, who
+            )
 
     if y is not None:
         y = np.asarray(y)
@@ -226,6 +247,23 @@ def check_sample_domain(
                     f"marked unlabeled (y = {marker})."
                 )
     return sample_domain
+
+
+def _check_domain_rows(domains, kind, min_rows, reason, who):
+    """Each domain in ``domains`` (one entry per row) has ``min_rows`` rows."""
+    values, counts = np.unique(domains, return_counts=True)
+    if counts.min() >= min_rows:
+        return
+    why = f" {reason}" if reason else ""
+    if values.size == 1:
+        raise ValueError(
+            f"{who}needs at least {min_rows} {kind} rows{why}, got {counts[0]}."
+        )
+    small = values[counts.argmin()]
+    raise ValueError(
+        f"{who}needs at least {min_rows} rows in each {kind} domain{why}; "
+        f"domain {small} has {counts.min()}."
+    )
 
 
 def _check_regression_markers(y, is_source):
@@ -290,6 +328,20 @@ def _is_number_text(label):
     return True
 
 
+def _check_regression_y(y, owner):
+    """Numeric targets, or a clear error when ``y`` holds class labels."""
+    if y.dtype.kind not in "OUS":
+        return y  # numbers (or complex data, which validation refuses)
+    try:
+        return y.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{owner} is a regressor, but y holds class labels (dtype "
+            f"{y.dtype}, e.g. {y.ravel()[:1].tolist()}). Use a classifier for "
+            "classes, or pass numeric targets (nan on unlabeled target rows)."
+        ) from None
+
+
 def validate_domain_data(
     estimator, X, y=None, sample_domain=None, *, reset=True, **check_params
 ):
@@ -343,6 +395,9 @@ def validate_domain_data(
             "require_labeled_target",
             "allow_multi_source",
             "allow_multi_target",
+            "min_source_rows",
+            "min_target_rows",
+            "min_rows_reason",
         )
         if key in check_params
     }
@@ -354,6 +409,8 @@ def validate_domain_data(
         # that marks unlabeled target rows in regression.
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
+        if domain_params.get("regression"):
+            y = _check_regression_y(y, type(estimator).__name__)
         if y.dtype.kind == "f" and np.isinf(y).any():
             raise ValueError("Input y contains infinity.")
     sample_domain = check_sample_domain(
@@ -732,3 +789,58 @@ class DomainAwareMixin:
     """
 
     __metadata_request__fit = {"sample_domain": True}
+
+
+class BaseDomainAdapter(DomainAwareMixin, BaseEstimator):
+    """Base class of the shallow estimators: what ``fit`` needs, said once.
+
+    A subclass states in the class attribute ``_domain_requirements`` what it
+    needs of the domains, as keyword arguments of :func:`check_sample_domain`
+    (``require_source``, ``min_target_rows``, ``min_rows_reason``, ...), and
+    validates its input in ``fit`` with :meth:`_validate_domain_data`, which
+    checks them with the estimator's name in the errors. Parameters are
+    validated by scikit-learn's ``_parameter_constraints`` and
+    ``_fit_context``, as for any scikit-learn estimator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.utils import BaseDomainAdapter
+    >>> class TargetMean(BaseDomainAdapter):
+    ...     _domain_requirements = {
+    ...         "require_target": True,
+    ...         "min_target_rows": 2,
+    ...         "min_rows_reason": "to estimate the target mean",
+    ...     }
+    ...     def fit(self, X, y=None, *, sample_domain=None):
+    ...         X, _, sample_domain = self._validate_domain_data(X, y, sample_domain)
+    ...         self.mean_ = X[sample_domain < 0].mean(axis=0)
+    ...         return self
+    >>> X = np.array([[0.0], [1.0], [2.0], [4.0]])
+    >>> TargetMean().fit(X, sample_domain=[1, 1, -1, -1]).mean_
+    array([3.])
+    >>> TargetMean().fit(X, sample_domain=[1, 1, 1, -1])
+    Traceback (most recent call last):
+    ...
+    ValueError: TargetMean needs at least 2 target rows ... mean, got 1.
+    """
+
+    #: Keyword arguments of :func:`check_sample_domain` that ``fit`` needs.
+    _domain_requirements: dict = {}
+
+    def _validate_domain_data(
+        self, X, y=None, sample_domain=None, *, reset=True, **check_params
+    ):
+        """:func:`validate_domain_data` with the class's domain requirements.
+
+        ``check_params`` (``accept_sparse``, ``dtype``, ...) are passed on and
+        may override a requirement.
+        """
+        return validate_domain_data(
+            self,
+            X,
+            y,
+            sample_domain,
+            reset=reset,
+            **{**self._domain_requirements, **check_params},
+        )

@@ -8,6 +8,7 @@ from its family package is all it takes to be covered here.
 import importlib
 import inspect
 import pkgutil
+import re
 
 import pytest
 from sklearn.base import BaseEstimator
@@ -24,7 +25,11 @@ from sktransfer.benchmark import (
 from sktransfer.feature import CORAL
 from sktransfer.pipeline import make_transfer_pipeline
 from sktransfer.utils import all_estimators
-from sktransfer.utils.estimator_checks import parametrize_with_transfer_checks
+from sktransfer.utils.estimator_checks import (
+    _with_seed,
+    make_transfer_check_data,
+    parametrize_with_transfer_checks,
+)
 
 from ._reference import ReferenceDomainCentering, ReferenceTransferClassifier
 
@@ -116,7 +121,8 @@ def _public_estimator_classes():
     Found without reading any ``__all__``, so that a class a family forgets to
     export is found too: a class defined (not imported) in a module of the
     package, a scikit-learn estimator, not abstract, its name without a
-    leading underscore.
+    leading underscore or ``Base`` (a base class, as in scikit-learn's
+    ``all_estimators``).
     """
     import sktransfer
 
@@ -131,7 +137,7 @@ def _public_estimator_classes():
                 and obj.__module__ == module.__name__
                 and issubclass(obj, BaseEstimator)
                 and not inspect.isabstract(obj)
-                and not name.startswith("_")
+                and not name.startswith(("_", "Base"))
             ):
                 found[name] = obj
     return found
@@ -177,3 +183,48 @@ def test_all_estimators_finds_only_public_estimators():
 def test_all_estimators_type_filter():
     with pytest.raises(ValueError, match="type_filter must be among"):
         all_estimators(type_filter="clusterer")
+
+
+_CONDITIONAL = re.compile(r"\b(with|when|if|only|unless|without)\b", re.IGNORECASE)
+
+
+def _documented_attributes(cls):
+    """``(names, description)`` of each entry of the Attributes section."""
+    doc = inspect.getdoc(cls) or ""
+    section = re.search(
+        r"^Attributes\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", doc, re.S | re.M
+    )
+    if section is None:
+        return []
+    entries = re.split(r"^(?=\S)", section.group(1), flags=re.M)
+    out = []
+    for entry in filter(None, entries):
+        head, _, description = entry.partition("\n")
+        names = [n.strip() for n in head.split(":")[0].split(",")]
+        out.append((names, " ".join(description.split())))
+    return out
+
+
+@pytest.mark.parametrize(
+    "estimator", _tested_instances(), ids=lambda est: type(est).__name__
+)
+def test_documented_attributes_exist_after_fit(estimator):
+    """Every unconditional attribute of the docstring exists once fitted."""
+    documented = _documented_attributes(type(estimator))
+    if not documented:
+        pytest.skip("no Attributes section")
+    X, y, sample_domain, _ = make_transfer_check_data(estimator)
+    fitted = _with_seed(estimator).fit(X, y, sample_domain=sample_domain)
+    promised = {
+        name
+        for names, description in documented
+        if not _CONDITIONAL.search(description)
+        for name in names
+        if name.endswith("_")
+    }
+    # attributes named in shapes, such as (n_samples, `n_components_`)
+    promised.update(
+        re.findall(r"(?<!`)`([a-z]\w*_)`(?!`)", inspect.getdoc(type(estimator)))
+    )
+    missing = sorted(name for name in promised if not hasattr(fitted, name))
+    assert not missing, f"{type(estimator).__name__} documents {missing}"

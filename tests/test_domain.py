@@ -266,3 +266,53 @@ def test_validate_domain_data_names_the_estimator_and_allows_nan_markers():
 def test_mixin_requests_sample_domain_for_fit_only():
     routing = _Consumer().get_metadata_routing()
     assert routing.fit.requests == {"sample_domain": True}
+
+
+@pytest.mark.parametrize(
+    "sample_domain, message",
+    [
+        ([1, 1, 1, -1], "needs at least 2 target rows to see, got 1"),
+        ([1, -1, -1, -1], "needs at least 2 source rows to see, got 1"),
+        (
+            [1, 1, 2, -1, -1],
+            "needs at least 2 rows in each source domain to see; domain 2 has 1",
+        ),
+    ],
+)
+def test_row_minimums_name_the_short_domain(sample_domain, message):
+    X = np.zeros((len(sample_domain), 2))
+    with pytest.raises(ValueError, match=f"^Adapter {message}"):
+        check_sample_domain(
+            sample_domain,
+            X,
+            min_source_rows=2,
+            min_target_rows=2,
+            min_rows_reason="to see",
+            estimator_name="Adapter",
+        )
+
+
+def test_row_minimums_apply_only_when_the_fit_adapts():
+    X = np.zeros((1, 2))
+    for sample_domain in ([1], [-1], None):
+        check_sample_domain(sample_domain, X, min_source_rows=2, min_target_rows=2)
+
+
+def test_base_domain_adapter_checks_its_requirements_with_its_name():
+    from sklearn.base import clone
+
+    from sktransfer.utils import BaseDomainAdapter
+
+    class NeedsTarget(BaseDomainAdapter):
+        _domain_requirements = {"require_target": True}
+
+        def fit(self, X, y=None, *, sample_domain=None):
+            self._validate_domain_data(X, y, sample_domain)
+            return self
+
+    X = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="^NeedsTarget needs target rows"):
+        NeedsTarget().fit(X, sample_domain=[1, 1, 1])
+    fitted = clone(NeedsTarget()).fit(X, sample_domain=[1, 1, -1])
+    assert fitted.n_features_in_ == 2
+    assert NeedsTarget().get_metadata_routing().fit.requests == {"sample_domain": True}

@@ -3,6 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 from sklearn.datasets import load_svmlight_file
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._base import RemoteFileMetadata, _fetch_file, _load_domains
 
@@ -51,6 +52,14 @@ ACL 2007. Features as distributed with the code of Y. Ganin et al.,
 """
 
 
+@validate_params(
+    {
+        "subset": [StrOptions({"train", "test", "all"})],
+        "download_if_missing": ["boolean"],
+        "return_X_y": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_amazon_reviews(
     source="books",
     target="kitchen",
@@ -134,8 +143,6 @@ def fetch_amazon_reviews(
     >>> bunch.domain_names  # doctest: +SKIP
     {'books': 1, 'kitchen': -1}
     """
-    if subset not in ("train", "test", "all"):
-        raise ValueError(f"subset must be 'train', 'test' or 'all', got {subset!r}.")
     parts = ["train", "test"] if subset == "all" else [subset]
 
     def load_domain(name):

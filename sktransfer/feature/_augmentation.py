@@ -2,21 +2,21 @@
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import TransformerMixin, _fit_context
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_is_fitted,
     validate_data,
 )
 
-from .._domain import DomainAwareMixin, validate_domain_data
+from .._domain import BaseDomainAdapter
 
 
 def _block_name(domain):
     return f"source{domain}" if domain > 0 else f"target{-domain}"
 
 
-class FeatureAugmentation(DomainAwareMixin, TransformerMixin, BaseEstimator):
+class FeatureAugmentation(TransformerMixin, BaseDomainAdapter):
     """Feature augmentation of Daume III ("frustratingly easy" adaptation).
 
     Copies the features into a shared block and one block per domain: with
@@ -69,6 +69,7 @@ class FeatureAugmentation(DomainAwareMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {}
+    _domain_requirements = {"allow_multi_target": False}
 
     def fit(self, X, y=None, *, sample_domain=None):
         """Record the domains that get a block.
@@ -110,13 +111,8 @@ class FeatureAugmentation(DomainAwareMixin, TransformerMixin, BaseEstimator):
         X_new : {ndarray, sparse matrix} of shape (n_samples, n_features_out)
             The shared block, then one block per domain in ``domains_``.
         """
-        X, _, sample_domain = validate_domain_data(
-            self,
-            X,
-            y,
-            sample_domain,
-            accept_sparse=("csr", "csc"),
-            allow_multi_target=False,
+        X, _, sample_domain = self._validate_domain_data(
+            X, y, sample_domain, accept_sparse=("csr", "csc")
         )
         domains = np.unique(sample_domain)
         self.domains_ = (

@@ -5,7 +5,6 @@ import numbers
 import numpy as np
 import scipy.linalg
 from sklearn.base import (
-    BaseEstimator,
     OneToOneFeatureMixin,
     TransformerMixin,
     _fit_context,
@@ -13,7 +12,7 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import DomainAwareMixin, validate_domain_data
+from .._domain import BaseDomainAdapter
 
 
 def _covariance(X, reg):
@@ -27,7 +26,7 @@ def _matrix_power(C, power):
     return (vectors * np.clip(values, 1e-12, None) ** power) @ vectors.T
 
 
-class CORAL(DomainAwareMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class CORAL(OneToOneFeatureMixin, TransformerMixin, BaseDomainAdapter):
     """CORrelation ALignment (CORAL).
 
     Recolors the source rows so that their covariance becomes the target
@@ -89,6 +88,11 @@ class CORAL(DomainAwareMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstima
     _parameter_constraints: dict = {
         "reg": [Interval(numbers.Real, 0, None, closed="left")],
     }
+    _domain_requirements = {
+        "min_source_rows": 2,
+        "min_target_rows": 2,
+        "min_rows_reason": "to estimate a covariance",
+    }
 
     def __init__(self, reg=1.0):
         self.reg = reg
@@ -133,18 +137,13 @@ class CORAL(DomainAwareMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstima
         X_new : ndarray of shape (n_samples, n_features)
             Source rows recolored, target rows unchanged.
         """
-        X, _, sample_domain = validate_domain_data(
-            self, X, y, sample_domain, dtype=np.float64
+        X, _, sample_domain = self._validate_domain_data(
+            X, y, sample_domain, dtype=np.float64
         )
         target = sample_domain < 0
         d = X.shape[1]
         X_new = X.copy()
-        if target.sum() == 1:
-            raise ValueError(
-                "CORAL needs at least 2 target rows to estimate the target "
-                "covariance, got 1."
-            )
-        if not target.any():
+        if not target.any() or target.all():
             self.source_domains_ = np.array([], dtype=np.int64)
             self.recoloring_ = np.zeros((0, d, d))
             return X_new
@@ -153,10 +152,6 @@ class CORAL(DomainAwareMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstima
         self.recoloring_ = np.zeros((self.source_domains_.size, d, d))
         for i, domain in enumerate(self.source_domains_):
             rows = sample_domain == domain
-            if rows.sum() < 2:
-                raise ValueError(
-                    f"CORAL needs at least 2 rows in source domain {domain}, got 1."
-                )
             whitening = _matrix_power(_covariance(X[rows], self.reg), -0.5)
             self.recoloring_[i] = whitening @ target_root
             X_new[rows] = X[rows] @ self.recoloring_[i]

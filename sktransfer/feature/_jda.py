@@ -74,6 +74,9 @@ class JointDistributionAdaptation(_BaseTransferComponents):
     n_iter_ : int
         Number of eigenproblems solved: 1 plus the rounds of pseudo-labelling
         run.
+    n_components_ : int
+        Number of components kept: ``n_components``, or with ``None`` as
+        many as the rows allow (at most 100) that have non-zero variance.
     solver_ : str
         The solver used.
     eigenvalues_ : ndarray of shape (`n_components_`,)

@@ -5,7 +5,6 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import (
-    BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
@@ -14,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import DomainAwareMixin, validate_domain_data
+from .._domain import BaseDomainAdapter
 
 
 def _dense(A):
@@ -56,7 +55,7 @@ def _layer(X, weights):
 
 
 class MarginalizedDenoisingAutoencoder(
-    DomainAwareMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseDomainAdapter
 ):
     """Marginalized Stacked Denoising Autoencoder (mSDA).
 
@@ -187,8 +186,8 @@ class MarginalizedDenoisingAutoencoder(
         Z : {ndarray, sparse matrix} of shape (n_samples, n_features_out)
             ``[X, h_1, ..., h_L]`` (sparse when ``X`` is sparse).
         """
-        X, _, sample_domain = validate_domain_data(
-            self, X, y, sample_domain, accept_sparse="csr", dtype=np.float64
+        X, _, sample_domain = self._validate_domain_data(
+            X, y, sample_domain, accept_sparse="csr", dtype=np.float64
         )
         n_features = X.shape[1]
         if n_features > self.max_features:

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.extmath import svd_flip
 from sklearn.utils.validation import (
@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._domain import DomainAwareMixin, validate_domain_data
+from .._domain import BaseDomainAdapter
 from ._selection import PivotFeatureSelector, _present
 
 #: Number of SCL features of the papers (h, Blitzer et al. 2006, 2007).
@@ -60,7 +60,12 @@ def _pivot_predictors(X, P, alpha, *, dual=None):
     else:
         G = _dense(X.T @ X) - n * np.outer(mean_x, mean_x)
         trace = np.trace(G)
-    lam = alpha * trace / d if trace > 0 else alpha
+    # centered rows that are all zero up to rounding (duplicated rows) leave
+    # a trace of rounding errors: the penalty then comes from the raw scale
+    squares = float(X.multiply(X).sum()) if sp.issparse(X) else float((X * X).sum())
+    if trace <= 1e-8 * squares:
+        trace = squares if squares > 0 else float(d)
+    lam = alpha * trace / d
     Pc = P - mean_p
     if dual:
         K[np.diag_indices_from(K)] += lam
@@ -72,9 +77,7 @@ def _pivot_predictors(X, P, alpha, *, dual=None):
     return scipy.linalg.solve(G, B, assume_a="pos", check_finite=False)
 
 
-class StructuralCorrespondenceLearning(
-    DomainAwareMixin, TransformerMixin, BaseEstimator
-):
+class StructuralCorrespondenceLearning(TransformerMixin, BaseDomainAdapter):
     """Structural Correspondence Learning (SCL, SCL-MI).
 
     SCL links the words of the source and of the target domain through
@@ -236,6 +239,12 @@ class StructuralCorrespondenceLearning(
         "alpha": [Interval(numbers.Real, 0, None, closed="neither")],
         "keep_input": ["boolean"],
     }
+    _domain_requirements = {
+        "require_source": True,
+        "min_source_rows": 2,
+        "min_target_rows": 2,
+        "min_rows_reason": "to tell the features frequent in each domain",
+    }
 
     def __init__(
         self,
@@ -278,14 +287,8 @@ class StructuralCorrespondenceLearning(
 
     def _fit(self, X, y, sample_domain):
         """Fit; return the validated ``X`` and its unscaled projection."""
-        X, y, sample_domain = validate_domain_data(
-            self,
-            X,
-            y,
-            sample_domain,
-            accept_sparse="csr",
-            dtype=np.float64,
-            require_source=True,
+        X, y, sample_domain = self._validate_domain_data(
+            X, y, sample_domain, accept_sparse="csr", dtype=np.float64
         )
         name = type(self).__name__
         n_features = X.shape[1]
@@ -294,13 +297,6 @@ class StructuralCorrespondenceLearning(
                 f"{name} needs at least 2 features (pivots and non-pivot features "
                 f"to predict them from), got {n_features} feature(s)."
             )
-        source, target = sample_domain > 0, sample_domain < 0
-        for rows, kind in ((target, "target"), (source, "source")):
-            if rows.sum() == 1 and (~rows).any():
-                raise ValueError(
-                    f"{name} needs at least 2 {kind} rows to tell the features "
-                    f"frequent in the {kind}, got 1."
-                )
 
         n_pivots = self.n_pivots
         if n_pivots is None:

@@ -13,12 +13,12 @@ import scipy.sparse as sp
 from scipy.special import xlogy
 from scipy.stats import kstwo
 from scipy.stats import t as student_t
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._domain import DomainAwareMixin, labeled_mask, validate_domain_data
+from .._domain import BaseDomainAdapter, labeled_mask
 from ..utils._warnings import warn
 
 # Entries (stored entries, for sparse input) sorted at once by the KS statistics.
@@ -162,7 +162,7 @@ def _n_to_select(n_features_to_select, n_features):
     return max(1, int(n_features_to_select * n_features))
 
 
-class _BaseDomainSelector(DomainAwareMixin, SelectorMixin, BaseEstimator):
+class _BaseDomainSelector(SelectorMixin, BaseDomainAdapter):
     """What the selectors share: the support mask set in ``fit``, sparse input."""
 
     def _get_support_mask(self):
@@ -296,6 +296,11 @@ class DomainInvariantFeatureSelector(_BaseDomainSelector):
         "correction": [StrOptions({"holm", "bonferroni", "fdr_bh"})],
         "max_dropped": [Interval(numbers.Real, 0, 1, closed="both")],
     }
+    _domain_requirements = {
+        "min_source_rows": 2,
+        "min_target_rows": 2,
+        "min_rows_reason": "to compare the distributions of the features",
+    }
 
     def __init__(
         self,
@@ -330,24 +335,18 @@ class DomainInvariantFeatureSelector(_BaseDomainSelector):
         self : DomainInvariantFeatureSelector
             The fitted selector.
         """
-        X, _, sample_domain = validate_domain_data(
-            self, X, y, sample_domain, accept_sparse="csc", dtype=np.float64
+        X, _, sample_domain = self._validate_domain_data(
+            X, y, sample_domain, accept_sparse="csc", dtype=np.float64
         )
         n_features = X.shape[1]
         if self.n_features_to_select is not None:
             n_keep = _n_to_select(self.n_features_to_select, n_features)
         source, target = sample_domain > 0, sample_domain < 0
-        if not target.any():
+        if not target.any() or target.all():
             self.statistics_ = np.zeros(n_features)
             self.pvalues_ = np.ones(n_features)
             self._support = np.ones(n_features, dtype=bool)
             return self
-        for rows, kind in ((target, "target"), (source, "source")):
-            if rows.sum() < 2:
-                raise ValueError(
-                    f"DomainInvariantFeatureSelector needs at least 2 {kind} rows "
-                    f"to compare distributions, got {rows.sum()}."
-                )
         Xs, Xt = X[source], X[target]
         test = _ks_test if self.statistic == "ks" else _mean_difference_test
         self.statistics_, self.pvalues_ = test(Xs, Xt)
@@ -535,6 +534,12 @@ class PivotFeatureSelector(_BaseDomainSelector):
             Interval(numbers.Real, 0, 1, closed="neither"),
         ],
     }
+    _domain_requirements = {
+        "require_source": True,
+        "min_source_rows": 2,
+        "min_target_rows": 2,
+        "min_rows_reason": "to tell the features frequent in each domain",
+    }
 
     #: Number of pivots of the SCL-MI experiments (Blitzer et al., 2007).
     _DEFAULT_PIVOTS = 1000
@@ -564,8 +569,8 @@ class PivotFeatureSelector(_BaseDomainSelector):
         self : PivotFeatureSelector
             The fitted selector.
         """
-        X, y, sample_domain = validate_domain_data(
-            self, X, y, sample_domain, accept_sparse=("csr", "csc"), require_source=True
+        X, y, sample_domain = self._validate_domain_data(
+            X, y, sample_domain, accept_sparse=("csr", "csc")
         )
         n_features = X.shape[1]
         if self.n_features_to_select is None:
@@ -573,16 +578,6 @@ class PivotFeatureSelector(_BaseDomainSelector):
         else:
             n_keep = _n_to_select(self.n_features_to_select, n_features)
         source, target = sample_domain > 0, sample_domain < 0
-        if source.any() and target.sum() == 1:
-            raise ValueError(
-                "PivotFeatureSelector needs at least 2 target rows to tell the "
-                "features frequent in the target, got 1."
-            )
-        if target.any() and source.sum() == 1:
-            raise ValueError(
-                "PivotFeatureSelector needs at least 2 source rows to tell the "
-                "features frequent in the source, got 1."
-            )
         if sp.issparse(X):
             X = X.tocsr()
         domains = [rows for rows in (source, target) if rows.any()]

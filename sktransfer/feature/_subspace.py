@@ -4,7 +4,6 @@ import numbers
 
 import numpy as np
 from sklearn.base import (
-    BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
@@ -13,7 +12,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.extmath import svd_flip
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import DomainAwareMixin, validate_domain_data
+from .._domain import BaseDomainAdapter
 
 
 def _principal_axes(X, k):
@@ -24,7 +23,7 @@ def _principal_axes(X, k):
 
 
 class SubspaceAlignment(
-    DomainAwareMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseDomainAdapter
 ):
     """Subspace Alignment (SA).
 
@@ -51,6 +50,8 @@ class SubspaceAlignment(
 
     Attributes
     ----------
+    n_components_ : int
+        Dimension of the subspaces: ``n_components``, or the default above.
     source_mean_, target_mean_ : ndarray of shape (`n_features_in_`,)
         Means of the source and the target rows.
     source_components_, target_components_ : ndarray of shape \
@@ -87,6 +88,12 @@ class SubspaceAlignment(
 
     _parameter_constraints: dict = {
         "n_components": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    }
+    _domain_requirements = {
+        "require_source": True,
+        "min_source_rows": 2,
+        "min_target_rows": 2,
+        "min_rows_reason": "to find the subspace of each domain",
     }
 
     def __init__(self, n_components=None):
@@ -133,15 +140,10 @@ class SubspaceAlignment(
             Source rows on the aligned source axes, target rows on the target
             axes.
         """
-        X, _, sample_domain = validate_domain_data(
-            self, X, y, sample_domain, dtype=np.float64
+        X, _, sample_domain = self._validate_domain_data(
+            X, y, sample_domain, dtype=np.float64
         )
         source, target = sample_domain > 0, sample_domain < 0
-        if target.sum() == 1:
-            raise ValueError(
-                "SubspaceAlignment needs at least 2 target rows to find the "
-                "target subspace, got 1."
-            )
         n_target = int(target.sum()) or X.shape[0]
         max_components = min(X.shape[1], int(source.sum()), n_target)
         if self.n_components is None:
@@ -161,7 +163,7 @@ class SubspaceAlignment(
             self.target_mean_, Pt = self.source_mean_, Ps
         self.source_components_, self.target_components_ = Ps.T, Pt.T
         self.alignment_ = Ps.T @ Pt
-        self._n_features_out = k
+        self.n_components_ = self._n_features_out = k
         X_new = (X - self.target_mean_) @ Pt
         X_new[source] = (X[source] - self.source_mean_) @ Ps @ self.alignment_
         return X_new

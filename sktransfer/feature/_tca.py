@@ -24,7 +24,6 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from sklearn.base import (
-    BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
@@ -34,7 +33,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import DomainAwareMixin, validate_domain_data
+from .._domain import BaseDomainAdapter
 
 #: Rows above which ``solver="auto"`` uses the Nystroem approximation.
 EXACT_MAX_SAMPLES = 10_000
@@ -246,7 +245,7 @@ def _solve_feature(state, E, mu, k, primal):
 
 
 class _BaseTransferComponents(
-    DomainAwareMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseDomainAdapter
 ):
     """Embedding, solvers and out-of-sample map shared by TCA and JDA."""
 
@@ -261,6 +260,10 @@ class _BaseTransferComponents(
         "solver": [StrOptions({"auto", "dense", "randomized", "feature", "nystroem"})],
         "n_landmarks": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+    }
+    _domain_requirements = {
+        "min_target_rows": 2,
+        "min_rows_reason": "to estimate the target distribution",
     }
 
     #: Components kept when ``n_components=None`` (the JDA paper's default k).
@@ -282,8 +285,7 @@ class _BaseTransferComponents(
         return solver
 
     def _validate(self, X, y, sample_domain):
-        X, y, sample_domain = validate_domain_data(
-            self,
+        return self._validate_domain_data(
             X,
             y,
             sample_domain,
@@ -291,12 +293,6 @@ class _BaseTransferComponents(
             dtype=np.float64,
             ensure_min_samples=2,
         )
-        if (sample_domain < 0).sum() == 1:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 target rows to estimate "
-                "the target distribution, got 1."
-            )
-        return X, y, sample_domain
 
     def _prepare(self, X):
         """Precompute what every solve on ``X`` needs (kernel or Gram matrix)."""
@@ -393,6 +389,12 @@ class _BaseTransferComponents(
                 f"allows: only {int((~tiny).sum())} components have non-zero "
                 "variance on these rows."
             )
+        if tiny.all():
+            raise ValueError(
+                f"{type(self).__name__} found no direction in which the rows vary: "
+                "they are all the same row (or the kernel maps them to one point), "
+                "so there is nothing to embed."
+            )
         keep = ~tiny
         W, Z, values, variance = W[:, keep], Z[:, keep], values[keep], variance[keep]
         peaks = np.abs(Z).argmax(axis=0)
@@ -407,7 +409,7 @@ class _BaseTransferComponents(
         else:
             self.dual_coef_ = W
         self.eigenvalues_ = values
-        self._n_features_out = Z.shape[1]
+        self.n_components_ = self._n_features_out = Z.shape[1]
         return Z
 
     def transform(self, X):
@@ -536,6 +538,9 @@ class TransferComponentAnalysis(_BaseTransferComponents):
 
     Attributes
     ----------
+    n_components_ : int
+        Number of components kept: ``n_components``, or with ``None`` as
+        many as the rows allow (at most 100) that have non-zero variance.
     solver_ : str
         The solver used.
     eigenvalues_ : ndarray of shape (`n_components_`,)

@@ -6,7 +6,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     MetaEstimatorMixin,
     RegressorMixin,
@@ -21,10 +20,9 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
-from .._domain import DomainAwareMixin, labeled_mask, validate_domain_data
+from .._domain import BaseDomainAdapter, labeled_mask
 from ..utils._delegation import ClassifierOutputsMixin
 from ..utils._warnings import warn
-from ._tradaboost import _check_regression_y
 
 __all__ = [
     "DegenerateWeightsWarning",
@@ -112,13 +110,14 @@ def _median_gamma(X, random_state=0, n_rows=1000):
     return 1.0 / median
 
 
-class _BaseWeighting(DomainAwareMixin, TransformerMixin, BaseEstimator):
+class _BaseWeighting(TransformerMixin, BaseDomainAdapter):
     """Fit source-row weights from source and target rows.
 
     Subclasses implement ``_fit_weights(X_source, X_target, rng)`` returning
     the source weights and ``compute_weights(X)``.
     """
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, *, sample_domain=None):
         """Estimate the importance weights of the source rows.
 
@@ -138,9 +137,8 @@ class _BaseWeighting(DomainAwareMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self._validate_params()
-        X, _, sample_domain = validate_domain_data(
-            self, X, y, sample_domain, accept_sparse=["csr", "csc"]
+        X, _, sample_domain = self._validate_domain_data(
+            X, y, sample_domain, accept_sparse=["csr", "csc"]
         )
         is_source = sample_domain > 0
         X_source, X_target = X[np.flatnonzero(is_source)], X[np.flatnonzero(~is_source)]
@@ -686,11 +684,12 @@ class DiscriminativeDensityRatio(_BaseWeighting):
         return weights
 
 
-class _BaseImportanceWeighted(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
+class _BaseImportanceWeighted(MetaEstimatorMixin, BaseDomainAdapter):
     _parameter_constraints: dict = {
         "weighting": [HasMethods(["fit"]), None],
         "estimator": [HasMethods(["fit", "predict"]), None],
     }
+    _domain_requirements = {"require_source": True}
 
     def __init__(self, weighting=None, estimator=None):
         self.weighting = weighting
@@ -732,21 +731,13 @@ class _BaseImportanceWeighted(DomainAwareMixin, MetaEstimatorMixin, BaseEstimato
                 "sample_weight. Choose an estimator that does."
             )
         regression = isinstance(self, RegressorMixin)
-        if regression:
-            y = _check_regression_y(y, type(self).__name__)
-        X, y, sample_domain = validate_domain_data(
-            self,
+        X, y, sample_domain = self._validate_domain_data(
             X,
             y,
             sample_domain,
             accept_sparse=["csr", "csc"] if self._sparse_ok() else False,
             regression=regression,
         )
-        if not (sample_domain > 0).any():
-            raise ValueError(
-                f"{type(self).__name__} trains on the source rows, but "
-                "sample_domain has no positive entry."
-            )
         self.weighting_ = clone(self._weighting()).fit(X, sample_domain=sample_domain)
         source = np.flatnonzero(sample_domain > 0)
         weights = np.asarray(self.weighting_.weights_, dtype=float)

@@ -13,7 +13,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     MetaEstimatorMixin,
     RegressorMixin,
@@ -29,12 +28,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
-from .._domain import (
-    DomainAwareMixin,
-    encode_classes,
-    labeled_mask,
-    validate_domain_data,
-)
+from .._domain import BaseDomainAdapter, encode_classes, labeled_mask
 from ..utils._warnings import warn
 
 __all__ = [
@@ -110,22 +104,7 @@ def _weighted_median(predictions, weights):
     return predictions[rows, order[rows, median_idx]]
 
 
-def _check_regression_y(y, owner):
-    """Numeric targets, or a clear error when ``y`` holds class labels."""
-    y = np.asarray(y)
-    if y.dtype.kind not in "OUS":
-        return y  # numbers (or complex data, which validation refuses)
-    try:
-        return y.astype(np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{owner} is a regressor, but y holds class labels (dtype "
-            f"{y.dtype}, e.g. {y.ravel()[:1].tolist()}). Use a classifier for "
-            "classes, or pass numeric targets (nan on unlabeled target rows)."
-        ) from None
-
-
-class _BaseTrAdaBoost(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
+class _BaseTrAdaBoost(MetaEstimatorMixin, BaseDomainAdapter):
     """The boosting template of the TrAdaBoost estimators.
 
     :meth:`fit` validates the input, keeps the labeled rows and calls
@@ -189,10 +168,7 @@ class _BaseTrAdaBoost(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         name = type(self).__name__
         base = self._base_estimator()
         _check_sample_weight_support(base, name)
-        if self._regression and y is not None:
-            y = _check_regression_y(y, name)
-        X, y, sample_domain = validate_domain_data(
-            self,
+        X, y, sample_domain = self._validate_domain_data(
             X,
             y,
             sample_domain,

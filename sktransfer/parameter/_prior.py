@@ -15,7 +15,6 @@ import numpy as np
 import scipy.optimize
 from scipy.special import expit, log_expit, logsumexp
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
     _fit_context,
@@ -25,15 +24,14 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.extmath import safe_sparse_dot, softmax
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import DomainAwareMixin, labeled_mask, validate_domain_data
+from .._domain import BaseDomainAdapter, labeled_mask
 
 __all__ = ["PriorRegularizedClassifier", "PriorRegularizedRegressor"]
 
 
-class _BasePriorRegularized(DomainAwareMixin, BaseEstimator):
+class _BasePriorRegularized(BaseDomainAdapter):
     """Shared fitting of the source model and its coefficients."""
 
     _parameter_constraints: dict = {
@@ -170,11 +168,7 @@ class PriorRegularizedRegressor(RegressorMixin, _BasePriorRegularized):
         self : PriorRegularizedRegressor
             The fitted model.
         """
-        if y is not None and np.asarray(y).dtype == object:
-            type_of_target(y, input_name="y", raise_unknown=True)
-            y = np.asarray(y, dtype=np.float64)
-        X, y, sample_domain = validate_domain_data(
-            self,
+        X, y, sample_domain = self._validate_domain_data(
             X,
             y,
             sample_domain,
@@ -361,15 +355,13 @@ class PriorRegularizedClassifier(ClassifierMixin, _BasePriorRegularized):
         self : PriorRegularizedClassifier
             The fitted model.
         """
-        X, y, sample_domain = validate_domain_data(
-            self,
+        X, y, sample_domain = self._validate_domain_data(
             X,
             y,
             sample_domain,
             accept_sparse=("csr", "csc"),
             dtype=(np.float64, np.float32),
         )
-        check_classification_targets(y)
         labeled = labeled_mask(y, sample_domain)
         source = sample_domain > 0
         target = labeled & ~source

@@ -2,6 +2,7 @@
 
 from .._domain import (
     UNLABELED,
+    BaseDomainAdapter,
     DomainAwareMixin,
     check_sample_domain,
     encode_classes,
@@ -16,6 +17,7 @@ from .discovery import all_estimators
 
 __all__ = [
     "UNLABELED",
+    "BaseDomainAdapter",
     "DomainAwareMixin",
     "all_estimators",
     "check_sample_domain",

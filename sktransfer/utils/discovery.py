@@ -61,7 +61,7 @@ def all_estimators(type_filter=None):
                 inspect.isclass(obj)
                 and issubclass(obj, BaseEstimator)
                 and not inspect.isabstract(obj)
-                and not name.startswith("_")
+                and not name.startswith(("_", "Base"))
             ):
                 found[name] = obj
 

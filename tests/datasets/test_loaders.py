@@ -86,9 +86,12 @@ def test_vlcs_cannot_be_downloaded(tmp_path):
         fetch_vlcs_mini("caltech", None, data_home=tmp_path)
 
 
-@pytest.mark.parametrize("kwargs", [{"image_size": 0}, {"n_samples": 2.5}])
-def test_mnist_digits_bad_sizes(kwargs):
-    with pytest.raises(ValueError, match="positive int"):
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [({"image_size": 0}, "image_size"), ({"n_samples": 2.5}, "n_samples")],
+)
+def test_mnist_digits_bad_sizes(kwargs, name):
+    with pytest.raises(ValueError, match=f"'{name}' parameter .* an int in the range"):
         fetch_mnist_digits(source="digits", target=None, **kwargs)
 
 

@@ -237,19 +237,18 @@ def test_noise_is_label_noise():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(shift="prior"), "shift 'prior'.*'covariate', 'label', 'concept'"),
-        (dict(shift=None), "shift None"),
-        (dict(severity=1.5), "severity must be a float in \\[0, 1\\].*1.5"),
-        (dict(severity=-0.1), "severity must be"),
-        (dict(severity=np.nan), "severity must be"),
-        (dict(severity="high"), "severity must be"),
-        (dict(noise=2.0), "noise must be a float in \\[0, 1\\]"),
-        (dict(n_features=1), "n_features must be an int >= 2, got 1"),
-        (dict(n_features=2.5), "n_features must be an int"),
-        (dict(n_classes=1), "n_classes must be an int >= 2, got 1"),
-        (dict(n_samples_source=0), "n_samples_source must be an int >= 1, got 0"),
-        (dict(n_samples_target=-5), "n_samples_target must be an int >= 1, got -5"),
-        (dict(n_samples_target=True), "n_samples_target must be an int"),
+        (dict(shift="prior"), "'shift' parameter .* among .*'covariate'.* 'prior'"),
+        (dict(shift=None), "'shift' parameter .* Got None"),
+        (dict(severity=1.5), "'severity' parameter .* range \\[0.0, 1.0\\]. Got 1.5"),
+        (dict(severity=-0.1), "'severity' parameter"),
+        (dict(severity=np.nan), "'severity' parameter .* Got nan"),
+        (dict(severity="high"), "'severity' parameter"),
+        (dict(noise=2.0), "'noise' parameter .* range \\[0.0, 1.0\\]"),
+        (dict(n_features=1), "'n_features' parameter .* \\[2, inf\\). Got 1 "),
+        (dict(n_features=2.5), "'n_features' parameter .* an int"),
+        (dict(n_classes=1), "'n_classes' parameter .* Got 1 "),
+        (dict(n_samples_source=0), "'n_samples_source' parameter .* Got 0 "),
+        (dict(n_samples_target=-5), "'n_samples_target' parameter .* Got -5 "),
     ],
 )
 def test_make_domain_shift_rejects_bad_input(kwargs, message):
@@ -337,9 +336,9 @@ def test_every_digit_shift_hurts_source_only_model(shift):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(shift="flip"), "shift 'flip'.*'rotation', 'blur', 'translation'"),
-        (dict(severity=2), "severity must be a float in \\[0, 1\\].*2"),
-        (dict(severity=-1e-3), "severity must be"),
+        (dict(shift="flip"), "'shift' parameter .* among .*'rotation'.* 'flip'"),
+        (dict(severity=2), "'severity' parameter .* range \\[0.0, 1.0\\]. Got 2 "),
+        (dict(severity=-1e-3), "'severity' parameter"),
     ],
 )
 def test_load_shifted_digits_rejects_bad_input(kwargs, message):

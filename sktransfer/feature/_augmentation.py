@@ -2,21 +2,21 @@
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import TransformerMixin, _fit_context
+from sklearn.base import _fit_context
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_is_fitted,
     validate_data,
 )
 
-from .._domain import BaseDomainAdapter
+from ._base import _BaseDomainTransformer
 
 
 def _block_name(domain):
     return f"source{domain}" if domain > 0 else f"target{-domain}"
 
 
-class FeatureAugmentation(TransformerMixin, BaseDomainAdapter):
+class FeatureAugmentation(_BaseDomainTransformer):
     """Feature augmentation of Daume III ("frustratingly easy" adaptation).
 
     Copies the features into a shared block and one block per domain: with
@@ -70,27 +70,6 @@ class FeatureAugmentation(TransformerMixin, BaseDomainAdapter):
 
     _parameter_constraints: dict = {}
     _domain_requirements = {"allow_multi_target": False}
-
-    def fit(self, X, y=None, *, sample_domain=None):
-        """Record the domains that get a block.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of all domains.
-        y : Ignored
-            Not used; present for API consistency.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Positive on source rows, negative on target rows; ``None`` means
-            every row is a source row (identity map).
-
-        Returns
-        -------
-        self : FeatureAugmentation
-            The fitted transformer.
-        """
-        self.fit_transform(X, y, sample_domain=sample_domain)
-        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, *, sample_domain=None):

@@ -6,13 +6,12 @@ import numpy as np
 import scipy.linalg
 from sklearn.base import (
     OneToOneFeatureMixin,
-    TransformerMixin,
     _fit_context,
 )
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import BaseDomainAdapter
+from ._base import _BaseDomainTransformer
 
 
 def _covariance(X, reg):
@@ -26,7 +25,7 @@ def _matrix_power(C, power):
     return (vectors * np.clip(values, 1e-12, None) ** power) @ vectors.T
 
 
-class CORAL(OneToOneFeatureMixin, TransformerMixin, BaseDomainAdapter):
+class CORAL(OneToOneFeatureMixin, _BaseDomainTransformer):
     """CORrelation ALignment (CORAL).
 
     Recolors the source rows so that their covariance becomes the target
@@ -96,27 +95,6 @@ class CORAL(OneToOneFeatureMixin, TransformerMixin, BaseDomainAdapter):
 
     def __init__(self, reg=1.0):
         self.reg = reg
-
-    def fit(self, X, y=None, *, sample_domain=None):
-        """Fit the recoloring of the source rows.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows of all domains.
-        y : Ignored
-            Not used; present for API consistency.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Positive on source rows, negative on target rows; ``None`` means
-            every row is a source row (identity map).
-
-        Returns
-        -------
-        self : CORAL
-            The fitted transformer.
-        """
-        self.fit_transform(X, y, sample_domain=sample_domain)
-        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, *, sample_domain=None):

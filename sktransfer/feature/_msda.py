@@ -6,14 +6,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
     _fit_context,
 )
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import BaseDomainAdapter
+from ._base import _BaseDomainTransformer
 
 
 def _dense(A):
@@ -55,7 +54,7 @@ def _layer(X, weights):
 
 
 class MarginalizedDenoisingAutoencoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseDomainAdapter
+    ClassNamePrefixFeaturesOutMixin, _BaseDomainTransformer
 ):
     """Marginalized Stacked Denoising Autoencoder (mSDA).
 
@@ -147,26 +146,6 @@ class MarginalizedDenoisingAutoencoder(
         self.reg = reg
         self.keep_input = keep_input
         self.random_state = random_state
-
-    def fit(self, X, y=None, *, sample_domain=None):
-        """Fit the layers on the rows of all domains.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of all domains.
-        y : Ignored
-            Not used; present for API consistency.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domains of the rows; the layers use every row alike.
-
-        Returns
-        -------
-        self : MarginalizedDenoisingAutoencoder
-            The fitted transformer.
-        """
-        self.fit_transform(X, y, sample_domain=sample_domain)
-        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, *, sample_domain=None):

@@ -5,14 +5,13 @@ import numbers
 import numpy as np
 from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
     _fit_context,
 )
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.extmath import svd_flip
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import BaseDomainAdapter
+from ._base import _BaseDomainTransformer
 
 
 def _principal_axes(X, k):
@@ -22,9 +21,7 @@ def _principal_axes(X, k):
     return mean, Vt[:k].T
 
 
-class SubspaceAlignment(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseDomainAdapter
-):
+class SubspaceAlignment(ClassNamePrefixFeaturesOutMixin, _BaseDomainTransformer):
     """Subspace Alignment (SA).
 
     Finds the ``n_components`` principal axes of the source rows, ``P_s``, and
@@ -98,27 +95,6 @@ class SubspaceAlignment(
 
     def __init__(self, n_components=None):
         self.n_components = n_components
-
-    def fit(self, X, y=None, *, sample_domain=None):
-        """Fit the subspaces of both domains and their alignment.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows of all domains.
-        y : Ignored
-            Not used; present for API consistency.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Positive on source rows, negative on target rows; ``None`` means
-            every row is a source row (PCA).
-
-        Returns
-        -------
-        self : SubspaceAlignment
-            The fitted transformer.
-        """
-        self.fit_transform(X, y, sample_domain=sample_domain)
-        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, *, sample_domain=None):

@@ -25,7 +25,6 @@ import scipy.linalg
 import scipy.sparse as sp
 from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
     _fit_context,
 )
 from sklearn.metrics.pairwise import PAIRWISE_KERNEL_FUNCTIONS, pairwise_kernels
@@ -33,7 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import BaseDomainAdapter
+from ._base import _BaseDomainTransformer
 
 #: Rows above which ``solver="auto"`` uses the Nystroem approximation.
 EXACT_MAX_SAMPLES = 10_000
@@ -244,9 +243,7 @@ def _solve_feature(state, E, mu, k, primal):
     return V @ (ST @ Y), values
 
 
-class _BaseTransferComponents(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseDomainAdapter
-):
+class _BaseTransferComponents(ClassNamePrefixFeaturesOutMixin, _BaseDomainTransformer):
     """Embedding, solvers and out-of-sample map shared by TCA and JDA."""
 
     _parameter_constraints: dict = {
@@ -440,27 +437,6 @@ class _BaseTransferComponents(
             stop = min(start + _CHUNK, X.shape[0])
             Z[start:stop] = kernel(X[start:stop], self.X_fit_) @ self.dual_coef_
         return Z
-
-    def fit(self, X, y=None, *, sample_domain=None):
-        """Fit the embedding on the rows of all domains.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of all domains.
-        y : array-like of shape (n_samples,), default=None
-            Labels; ``-1`` on unlabeled target rows.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Positive on source rows, negative on target rows; ``None`` means
-            every row is a source row (no MMD term: kernel PCA).
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
-        """
-        self.fit_transform(X, y, sample_domain=sample_domain)
-        return self
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -72,6 +72,11 @@ CHECKING_PARAMS = {
     "TrAdaBoostClassifier": {"n_estimators": 10},
     "TrAdaBoostRegressor": {"n_estimators": 10},
     "TwoStageTrAdaBoostR2": {"n_estimators": 3, "n_steps": 3, "cv": 3},
+    "TransferSelector": {
+        "base_estimator": LogisticRegression(),
+        "cv": 2,
+        "n_repeats": 1,
+    },
 }
 
 

@@ -8,7 +8,9 @@ labeled target rows (:class:`SupervisedTargetScorer`) or, without target
 labels, estimate the target score (:class:`ImportanceWeightedScorer`,
 :class:`PredictionEntropyScorer`, :class:`CircularValidationScorer`,
 :class:`DeepEmbeddedValidationScorer`). All of them receive ``sample_domain``
-through scikit-learn's metadata routing.
+through scikit-learn's metadata routing. :class:`TransferSelector` puts them
+together: it picks, by validation on the target, between transfer methods and
+the plain baselines, and says whether transfer helps.
 """
 
 from ._scorer import (
@@ -18,6 +20,7 @@ from ._scorer import (
     PredictionEntropyScorer,
     SupervisedTargetScorer,
 )
+from ._selector import TransferSelector
 from ._split import LeaveOneDomainOut, SourceTargetShuffleSplit, TargetKFold
 
 __all__ = [
@@ -29,4 +32,5 @@ __all__ = [
     "SourceTargetShuffleSplit",
     "SupervisedTargetScorer",
     "TargetKFold",
+    "TransferSelector",
 ]

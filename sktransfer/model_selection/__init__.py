@@ -10,9 +10,11 @@ labels, estimate the target score (:class:`ImportanceWeightedScorer`,
 :class:`DeepEmbeddedValidationScorer`). All of them receive ``sample_domain``
 through scikit-learn's metadata routing. :class:`TransferSelector` puts them
 together: it picks, by validation on the target, between transfer methods and
-the plain baselines, and says whether transfer helps.
+the plain baselines, and says whether transfer helps;
+:func:`selection_report` shows what it found as an HTML page.
 """
 
+from ._report import selection_report
 from ._scorer import (
     CircularValidationScorer,
     DeepEmbeddedValidationScorer,
@@ -33,4 +35,5 @@ __all__ = [
     "SupervisedTargetScorer",
     "TargetKFold",
     "TransferSelector",
+    "selection_report",
 ]

@@ -7,7 +7,8 @@ or whole source domains (:class:`LeaveOneDomainOut`); the scorers score the
 labeled target rows (:class:`SupervisedTargetScorer`) or, without target
 labels, estimate the target score (:class:`ImportanceWeightedScorer`,
 :class:`PredictionEntropyScorer`, :class:`CircularValidationScorer`,
-:class:`DeepEmbeddedValidationScorer`). All of them receive ``sample_domain``
+:class:`DeepEmbeddedValidationScorer`, :class:`InformationMaximizationScorer`,
+:class:`SoftNeighborhoodDensityScorer`). All of them receive ``sample_domain``
 through scikit-learn's metadata routing.
 """
 
@@ -15,7 +16,9 @@ from ._scorer import (
     CircularValidationScorer,
     DeepEmbeddedValidationScorer,
     ImportanceWeightedScorer,
+    InformationMaximizationScorer,
     PredictionEntropyScorer,
+    SoftNeighborhoodDensityScorer,
     SupervisedTargetScorer,
 )
 from ._split import LeaveOneDomainOut, SourceTargetShuffleSplit, TargetKFold
@@ -24,8 +27,10 @@ __all__ = [
     "CircularValidationScorer",
     "DeepEmbeddedValidationScorer",
     "ImportanceWeightedScorer",
+    "InformationMaximizationScorer",
     "LeaveOneDomainOut",
     "PredictionEntropyScorer",
+    "SoftNeighborhoodDensityScorer",
     "SourceTargetShuffleSplit",
     "SupervisedTargetScorer",
     "TargetKFold",

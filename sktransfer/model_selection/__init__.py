@@ -7,7 +7,8 @@ or whole source domains (:class:`LeaveOneDomainOut`); the scorers score the
 labeled target rows (:class:`SupervisedTargetScorer`) or, without target
 labels, estimate the target score (:class:`ImportanceWeightedScorer`,
 :class:`PredictionEntropyScorer`, :class:`CircularValidationScorer`,
-:class:`DeepEmbeddedValidationScorer`). All of them receive ``sample_domain``
+:class:`DeepEmbeddedValidationScorer`, :class:`InformationMaximizationScorer`,
+:class:`SoftNeighborhoodDensityScorer`). All of them receive ``sample_domain``
 through scikit-learn's metadata routing. :class:`TransferSelector` puts them
 together: it picks, by validation on the target, between transfer methods and
 the plain baselines, and says whether transfer helps;
@@ -19,7 +20,9 @@ from ._scorer import (
     CircularValidationScorer,
     DeepEmbeddedValidationScorer,
     ImportanceWeightedScorer,
+    InformationMaximizationScorer,
     PredictionEntropyScorer,
+    SoftNeighborhoodDensityScorer,
     SupervisedTargetScorer,
 )
 from ._selector import TransferSelector
@@ -29,8 +32,10 @@ __all__ = [
     "CircularValidationScorer",
     "DeepEmbeddedValidationScorer",
     "ImportanceWeightedScorer",
+    "InformationMaximizationScorer",
     "LeaveOneDomainOut",
     "PredictionEntropyScorer",
+    "SoftNeighborhoodDensityScorer",
     "SourceTargetShuffleSplit",
     "SupervisedTargetScorer",
     "TargetKFold",

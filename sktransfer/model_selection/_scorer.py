@@ -7,8 +7,10 @@ the search passes each test fold's domains to it. Higher is better for all.
 """
 
 import inspect
+from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import entr, logsumexp
 from sklearn import get_config
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.linear_model import LogisticRegression
@@ -23,11 +25,12 @@ from sklearn.utils._metadata_requests import (
 )
 from sklearn.utils._param_validation import (
     HasMethods,
+    Interval,
     StrOptions,
     validate_parameter_constraints,
 )
 from sklearn.utils.metadata_routing import get_routing_for_object
-from sklearn.utils.validation import _num_samples
+from sklearn.utils.validation import _num_samples, check_random_state
 
 from .._domain import UNLABELED, check_sample_domain, labeled_mask
 from ..instance import DiscriminativeDensityRatio
@@ -37,7 +40,9 @@ __all__ = [
     "CircularValidationScorer",
     "DeepEmbeddedValidationScorer",
     "ImportanceWeightedScorer",
+    "InformationMaximizationScorer",
     "PredictionEntropyScorer",
+    "SoftNeighborhoodDensityScorer",
     "SupervisedTargetScorer",
 ]
 
@@ -360,6 +365,225 @@ class PredictionEntropyScorer(_TransferScorer):
         proba = estimator.predict_proba(_safe_indexing(X, sample_domain < 0))
         proba = np.clip(proba, 1e-15, 1.0)
         return float(np.mean(np.sum(proba * np.log(proba), axis=1)))
+
+
+def _target_proba(scorer, estimator, X, sample_domain):
+    """Predicted class probabilities of the test fold's target rows."""
+    name = type(scorer).__name__
+    _check_proba(estimator, name)
+    sample_domain = scorer._domains(
+        X,
+        sample_domain,
+        need_source=False,
+        splitters="TargetKFold or SourceTargetShuffleSplit",
+    )
+    return np.asarray(
+        estimator.predict_proba(_safe_indexing(X, sample_domain < 0)), dtype=np.float64
+    )
+
+
+class InformationMaximizationScorer(_TransferScorer):
+    """Mutual information between the target rows and their predicted classes.
+
+    The score is ``H(mean p) - mean H(p)``: the entropy of the average
+    predicted class distribution on the target rows (high when the classes
+    are predicted in balanced proportions) minus the average entropy of each
+    row's prediction (low when the model is confident), an estimate of the
+    mutual information between inputs and predicted labels (Krause et al.,
+    2010), the objective that SHOT maximises to adapt a source model (Liang
+    et al., 2020). It lies between 0 and ``log(n_classes)``. Unlike
+    :class:`PredictionEntropyScorer`, it does not reward a collapsed model: a
+    model that predicts the same class probabilities on every target row
+    scores 0, however confident.
+
+    See Also
+    --------
+    PredictionEntropyScorer : The confidence term alone.
+    SoftNeighborhoodDensityScorer : Density of the predictions' neighbourhoods.
+
+    Notes
+    -----
+    Every target row of the test fold is used, labeled or not. With metadata
+    routing off the scorer receives no ``sample_domain`` and takes every row
+    of the test fold for a target row (as :class:`TargetKFold`'s are).
+
+    The diversity term assumes that the target classes are roughly balanced:
+    under a strong label shift it favours models that spread their
+    predictions more evenly than the true classes are.
+
+    References
+    ----------
+    .. [1] Krause, A., Perona, P. and Gomes, R. G. "Discriminative clustering
+       by regularized information maximization", NeurIPS 2010.
+    .. [2] Liang, J., Hu, D. and Feng, J. "Do we really need to access the
+       source data? Source hypothesis transfer for unsupervised domain
+       adaptation", ICML 2020 (SHOT).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer.model_selection import InformationMaximizationScorer
+    >>> X = np.array([[-2.0], [2.0], [-3.0], [3.0]])
+    >>> sd = [1, 1, -1, -1]
+    >>> im = InformationMaximizationScorer()
+    >>> clf = LogisticRegression().fit(X[:2], [0, 1])
+    >>> bool(0 < im(clf, X, None, sample_domain=sd) < np.log(2))
+    True
+    >>> collapsed = DummyClassifier().fit(X[:2], [0, 1])
+    >>> print(f"{im(collapsed, X, None, sample_domain=sd):.3f}")
+    0.000
+    """
+
+    def __call__(self, estimator, X, y=None, sample_domain=None):
+        """Information maximisation score of ``estimator`` on the target rows.
+
+        Parameters
+        ----------
+        estimator : classifier
+            The fitted classifier, with ``predict_proba``.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of the test fold.
+        y : array-like of shape (n_samples,), default=None
+            Ignored.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Their domains; ``None`` takes every row for a target row.
+
+        Returns
+        -------
+        score : float
+            Between 0 and ``log(n_classes)``; higher is better.
+        """
+        proba = _target_proba(self, estimator, X, sample_domain)
+        proba = proba / proba.sum(axis=1, keepdims=True)
+        diversity = entr(proba.mean(axis=0)).sum()
+        confidence = entr(proba).sum(axis=1).mean()
+        return float(max(diversity - confidence, 0.0))
+
+
+class SoftNeighborhoodDensityScorer(_TransferScorer):
+    """Soft neighbourhood density (SND) of the predictions on the target rows.
+
+    Each target row is described by its predicted class probabilities,
+    scaled to unit L2 norm; the cosine similarities between a row and every
+    other target row, divided by ``temperature``, go through a softmax, and
+    the score is the mean entropy of those distributions (Saito et al.,
+    2021). A model whose target predictions form dense clusters (each row
+    has many close neighbours) scores high; one whose predictions are
+    scattered scores low.
+
+    Parameters
+    ----------
+    temperature : float, default=0.05
+        Temperature of the softmax over the similarities (the paper's
+        value); smaller looks at closer neighbours only.
+    max_rows : int or None, default=2000
+        At most this many target rows, drawn at random, enter the
+        ``max_rows x max_rows`` similarity matrix, so that memory stays
+        bounded; ``None`` uses them all.
+    random_state : int, RandomState instance or None, default=None
+        Draws the rows when there are more than ``max_rows``.
+
+    See Also
+    --------
+    InformationMaximizationScorer : Confident and diverse predictions.
+    PredictionEntropyScorer : Confident predictions.
+
+    Notes
+    -----
+    Every target row of the test fold is used, labeled or not (at least 2
+    are needed). With metadata routing off the scorer receives no
+    ``sample_domain`` and takes every row of the test fold for a target row.
+
+    The score lies between 0 and ``log(n - 1)`` for ``n`` target rows, so
+    compare scores computed on the same rows only (as a grid search does).
+    On probabilities, a collapsed model (the same prediction on every target
+    row) has the densest neighbourhoods possible and the highest score, as
+    does a model whose predictions are all close to uniform: compare models
+    that do not collapse, or check with
+    :class:`InformationMaximizationScorer`.
+
+    References
+    ----------
+    .. [1] Saito, K., Kim, D., Teterwak, P., Sclaroff, S., Darrell, T. and
+       Saenko, K. "Tune it the right way: unsupervised validation of domain
+       adaptation via soft neighborhood density", ICCV 2021.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer.datasets import make_domain_shift
+    >>> from sktransfer.model_selection import SoftNeighborhoodDensityScorer
+    >>> X, y, sd = make_domain_shift(shift="covariate", random_state=0)
+    >>> clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    >>> snd = SoftNeighborhoodDensityScorer(random_state=0)
+    >>> score = snd(clf, X, y, sample_domain=sd)
+    >>> bool(0 < score < np.log((sd < 0).sum() - 1))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "max_rows": [Interval(Integral, 2, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, temperature=0.05, max_rows=2000, random_state=None):
+        self.temperature = temperature
+        self.max_rows = max_rows
+        self.random_state = random_state
+
+    def __call__(self, estimator, X, y=None, sample_domain=None):
+        """Soft neighbourhood density of ``estimator``'s target predictions.
+
+        Parameters
+        ----------
+        estimator : classifier
+            The fitted classifier, with ``predict_proba``.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of the test fold.
+        y : array-like of shape (n_samples,), default=None
+            Ignored.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Their domains; ``None`` takes every row for a target row.
+
+        Returns
+        -------
+        score : float
+            Between 0 and ``log(n_rows - 1)``; higher is denser.
+        """
+        self._validate_params()
+        if sample_domain is not None:
+            sample_domain = self._domains(
+                X,
+                sample_domain,
+                need_source=False,
+                splitters="TargetKFold or SourceTargetShuffleSplit",
+            )
+            target = np.flatnonzero(sample_domain < 0)
+        else:
+            target = np.arange(_num_samples(X))
+        if self.max_rows is not None and target.size > self.max_rows:
+            rng = check_random_state(self.random_state)
+            target = np.sort(rng.choice(target, self.max_rows, replace=False))
+        if target.size < 2:
+            raise ValueError(
+                "SoftNeighborhoodDensityScorer needs at least 2 target rows "
+                f"(each is compared with the others), got {target.size}."
+            )
+        rows = _safe_indexing(X, target)
+        proba = _target_proba(self, estimator, rows, None)
+        norm = np.linalg.norm(proba, axis=1, keepdims=True)
+        features = proba / np.where(norm > 0, norm, 1.0)
+        logits = features @ features.T / self.temperature
+        np.fill_diagonal(logits, -np.inf)
+        log_p = logits - logsumexp(logits, axis=1, keepdims=True)
+        np.fill_diagonal(log_p, 0.0)
+        entropy = -np.sum(np.exp(log_p) * log_p, axis=1)
+        # the diagonal holds exp(0) * 0 = 0: self-similarity is left out
+        return float(entropy.mean())
 
 
 class ImportanceWeightedScorer(_TransferScorer):

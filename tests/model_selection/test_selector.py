@@ -170,3 +170,34 @@ def test_bad_candidate_lists(estimators, error, message):
     X, y, _, sample_domain = _data(n_labeled=10)
     with pytest.raises(error, match=message):
         TransferSelector(estimators).fit(X, y, sample_domain=sample_domain)
+
+
+class _Collapsed(ClassifierMixin, BaseEstimator):
+    """A confident model that predicts one class everywhere."""
+
+    def fit(self, X, y, sample_domain=None):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        return np.tile([0.999, 0.001], (len(X), 1))
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+
+def test_without_target_labels_a_collapsed_model_is_never_chosen():
+    # prediction entropy rewards the collapse (entropy near 0); the default
+    # criterion, information maximization, scores it 0
+    from sktransfer.model_selection import PredictionEntropyScorer
+
+    X, y, _, sample_domain = _data(shift="covariate", n_labeled=0)
+    candidates = [("collapsed", _Collapsed())]
+    params = dict(base_estimator=LogisticRegression(), random_state=0)
+    default = TransferSelector(candidates, **params)
+    default.fit(X, y, sample_domain=sample_domain)
+    assert default.best_name_ == "source_only"
+    entropy = TransferSelector(
+        candidates, unsupervised_scoring=PredictionEntropyScorer(), **params
+    ).fit(X, y, sample_domain=sample_domain)
+    assert entropy.best_name_ == "collapsed"

@@ -1,6 +1,7 @@
 """Choose, by validation on the target, between transfer and the baselines."""
 
 import numbers
+import sys
 import time
 import traceback
 
@@ -14,6 +15,7 @@ from sklearn.utils import _safe_indexing, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
+from tqdm.auto import tqdm
 
 from .._domain import BaseDomainAdapter, labeled_mask
 from ..utils._warnings import warn
@@ -211,6 +213,8 @@ class TransferSelector(ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter):
         accuracy, so a small difference in them is no evidence.
     n_jobs : int, default=None
         Fits run in parallel (joblib's convention: ``-1`` all cores).
+    verbose : int, default=0
+        Show a progress bar of the fits on stderr when positive.
     random_state : int, RandomState instance or None, default=None
         Seeds the folds and the default candidates.
 
@@ -291,6 +295,7 @@ class TransferSelector(ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter):
         "confidence_level": [Interval(numbers.Real, 0, 1, closed="neither")],
         "min_unsupervised_gain": [Interval(numbers.Real, 0, None, closed="left")],
         "n_jobs": [numbers.Integral, None],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
@@ -306,6 +311,7 @@ class TransferSelector(ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter):
         confidence_level=0.8,
         min_unsupervised_gain=0.05,
         n_jobs=None,
+        verbose=0,
         random_state=None,
     ):
         self.estimators = estimators
@@ -317,6 +323,7 @@ class TransferSelector(ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter):
         self.confidence_level = confidence_level
         self.min_unsupervised_gain = min_unsupervised_gain
         self.n_jobs = n_jobs
+        self.verbose = verbose
         self.random_state = random_state
 
     def _check_estimators(self):
@@ -432,7 +439,7 @@ class TransferSelector(ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter):
                 random_state=rng.randint(np.iinfo(np.int32).max),
             )
             folds.extend(splitter._split(X, y, sample_domain, regression=False))
-        results = Parallel(n_jobs=self.n_jobs)(
+        results = self._run(
             delayed(_fit_and_score)(
                 clone(estimator), X, y, sample_domain, train, test, self.scoring
             )
@@ -460,7 +467,7 @@ class TransferSelector(ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter):
         if criterion is None:
             criterion = InformationMaximizationScorer()
         kept = [c for c in candidates if c[0] not in ("target_only", "pooled")]
-        fitted = Parallel(n_jobs=self.n_jobs)(
+        fitted = self._run(
             delayed(_fit_on_all)(clone(estimator), X, y, sample_domain)
             for _, estimator, _ in kept
         )
@@ -496,6 +503,24 @@ class TransferSelector(ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter):
             kept, scores, fit_times, errors, 0.0, min_gain=self.min_unsupervised_gain
         )
         return kept, fitted[self.best_index_][0]
+
+    def _run(self, tasks):
+        """Run the fits in parallel, with a progress bar when ``verbose``."""
+        tasks = list(tasks)
+        parallel = Parallel(n_jobs=self.n_jobs, return_as="generator")
+        with tqdm(
+            total=len(tasks),
+            desc=type(self).__name__,
+            unit="fit",
+            file=sys.stderr,
+            disable=not self.verbose,
+            dynamic_ncols=True,
+        ) as bar:
+            results = []
+            for result in parallel(tasks):
+                results.append(result)
+                bar.update()
+        return results
 
     def _choose(
         self, candidates, scores, fit_times, errors, test_train_ratio, min_gain

@@ -1,7 +1,18 @@
-"""Command line interface: ``sktransfer benchmark``.
+"""Command line interface: ``sktransfer select`` and ``sktransfer benchmark``.
+
+``sktransfer select`` answers a user's question on their own files: which
+model predicts the target best, and does transfer help, tie or hurt?
+``sktransfer benchmark`` runs the methods on the built-in data sets.
 
 Examples
 --------
+Choose a model for your own target data (CSV with a header, Parquet,
+svmlight or ``.npz``; empty labels in the target file are unlabeled rows)::
+
+    sktransfer select --source books.csv --target kitchen.csv --label sentiment \\
+        --report report.html --save-model model.skops
+
+
 Run the baselines (and every registered method) on the default data set,
 scikit-learn's digits with shifted target halves (no download)::
 
@@ -30,6 +41,20 @@ folder named by the environment variable SKTRANSFER_DATA (default
 refuse). After the table come the skipped cells and failed fits, with their
 reasons, and each distinct warning of the fits once, with the number of fits
 that raised it. The exit status is 1 when a fit failed.
+"""
+
+
+_SELECT_EPILOG = """\
+files: CSV with a header row, Parquet (needs pyarrow), svmlight (.svm,
+.svmlight, .libsvm, .txt) or .npz (arrays X and y). Every column but the label
+(and the domain) column is a numeric feature; the two files must have the same
+feature columns. Target rows with an empty label are unlabeled.
+
+protocol: with labeled target rows, repeated k-fold over them (every other row
+trains); without, an unsupervised criterion (information maximization) on the
+target predictions. A transfer method is chosen only when the whole interval of
+its gain over the best baseline lies above 0. The exit status is 0, also when
+transfer hurts; 2 for unreadable files or bad arguments.
 """
 
 
@@ -145,7 +170,80 @@ def _build_parser():
         "the cell 'failed', go on, list the errors after the table and exit "
         "with status 1)",
     )
-    return parser, bench
+    select = commands.add_parser(
+        "select",
+        help="choose a model for your own source and target files",
+        description=(
+            "Diagnose the shift between your source and target data, validate "
+            "the baselines (source-only, target-only, pooled) and quick transfer "
+            "methods on the target, and say which model to use and whether "
+            "transfer helps, ties or hurts."
+        ),
+        epilog=_SELECT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    files = select.add_argument_group("data")
+    files.add_argument("--source", metavar="FILE", help="file of the source rows")
+    files.add_argument("--target", metavar="FILE", help="file of the target rows")
+    files.add_argument(
+        "--data",
+        metavar="FILE",
+        help="one file with every row, instead of --source and --target; "
+        "needs --domain-column and --target-domain",
+    )
+    files.add_argument(
+        "--label", metavar="COLUMN", help="label column (CSV and Parquet files)"
+    )
+    files.add_argument(
+        "--domain-column", metavar="COLUMN", help="domain column of --data"
+    )
+    files.add_argument(
+        "--target-domain",
+        metavar="VALUE",
+        help="value of --domain-column that marks the target rows",
+    )
+    files.add_argument(
+        "--unlabeled-target",
+        action="store_true",
+        help="do not use the target file's labels (for svmlight or npz files, "
+        "whose rows all carry one)",
+    )
+    select.add_argument(
+        "--methods",
+        type=_comma_list,
+        help="comma-separated transfer methods to try beside the baselines "
+        "(names of 'sktransfer benchmark --list'; default: the quick ones)",
+    )
+    select.add_argument(
+        "--cv",
+        type=_positive_int,
+        default=5,
+        help="folds of the labeled target rows (default: 5)",
+    )
+    select.add_argument(
+        "--n-repeats",
+        type=_positive_int,
+        default=3,
+        help="repeats of the folds (default: 3)",
+    )
+    select.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
+    select.add_argument(
+        "--n-jobs",
+        type=int,
+        default=-1,
+        help="fits run in parallel (default: -1, every core)",
+    )
+    select.add_argument("--no-progress", action="store_true", help="no progress bar")
+    select.add_argument(
+        "--report", metavar="FILE.html", help="write an HTML report with plots"
+    )
+    select.add_argument(
+        "--save-model",
+        metavar="FILE",
+        help="write the chosen model, fitted on every row, with skops; load it "
+        "with sktransfer.utils.load(FILE)",
+    )
+    return parser, bench, select
 
 
 def _format_listing():
@@ -210,6 +308,105 @@ def _benchmark(args, parser):
     return 1 if result.errors() else 0
 
 
+def _load_files(args, parser):
+    from .datasets import load_domain_files
+
+    if args.data is not None:
+        if args.source or args.target:
+            parser.error("give either --data or --source and --target, not both")
+        if not (args.domain_column and args.target_domain is not None):
+            parser.error("--data needs --domain-column and --target-domain")
+        kwargs = dict(
+            data=args.data,
+            domain_column=args.domain_column,
+            target_domain=args.target_domain,
+        )
+    elif args.source and args.target:
+        kwargs = dict(source=args.source, target=args.target)
+    else:
+        parser.error("give --source and --target (or --data with --domain-column)")
+    try:
+        return load_domain_files(
+            **kwargs, label=args.label, target_labeled=not args.unlabeled_target
+        )
+    except (OSError, ValueError, TypeError, ImportError) as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
+
+
+def _select(args, parser):
+    from .benchmark import METHODS
+    from .metrics import diagnose_shift
+    from .model_selection import TransferSelector
+
+    candidates = None
+    if args.methods:
+        try:
+            resolve = [(name, METHODS[name]) for name in args.methods]
+        except KeyError as exc:
+            parser.error(
+                f"unknown method {exc.args[0]!r}; see 'sktransfer benchmark --list'"
+            )
+        candidates = [
+            (name, spec.make(None, args.random_state))
+            for name, spec in resolve
+            if spec.kind != "baseline"
+        ]
+    bunch = _load_files(args, parser)
+    X, y, sample_domain = bunch.data, bunch.target, bunch.sample_domain
+    n_source = int((sample_domain > 0).sum())
+    n_target = int((sample_domain < 0).sum())
+    print(
+        f"source: {n_source} rows; target: {n_target} rows, "
+        f"{bunch.n_labeled_target} labeled; {X.shape[1]} features"
+    )
+    if not n_source or not n_target:
+        parser.exit(
+            2,
+            f"{parser.prog}: error: the files hold no "
+            f"{'source' if not n_source else 'target'} rows\n",
+        )
+    diagnosis = diagnose_shift(
+        X, y, sample_domain=sample_domain, random_state=args.random_state
+    )
+    print(f"\nThe shift: {diagnosis.reading}.")
+    print(
+        f"  MMD^2 {diagnosis.mmd2:.4f} (permutation p-value "
+        f"{diagnosis.mmd_pvalue:.3f}); proxy A-distance "
+        f"{diagnosis.proxy_a_distance:.2f} (0: alike, 2: separable)"
+    )
+    print(
+        f"  classes: source {diagnosis.source_label_counts}; labeled target "
+        f"{diagnosis.target_label_counts or 'none'}"
+    )
+    selector = TransferSelector(
+        candidates,
+        cv=args.cv,
+        n_repeats=args.n_repeats,
+        n_jobs=args.n_jobs,
+        verbose=int(not args.no_progress and sys.stderr.isatty()),
+        random_state=args.random_state,
+    )
+    selector.fit(X, y, sample_domain=sample_domain)
+    print("\n" + selector.summary())
+    if args.report:
+        from .model_selection import selection_report
+
+        page = selection_report(selector, X, y, sample_domain, diagnosis=diagnosis)
+        with open(args.report, "w", encoding="utf-8") as file:
+            file.write(page)
+        print(f"\nReport written to {args.report}")
+    if args.save_model:
+        from .utils import dump
+
+        with open(args.save_model, "wb") as file:
+            dump(selector, file)
+        print(
+            f"Model written to {args.save_model}; load it with "
+            f"sktransfer.utils.load({args.save_model!r})"
+        )
+    return 0
+
+
 def main(argv=None):
     """Run the ``sktransfer`` command line.
 
@@ -241,8 +438,10 @@ def main(argv=None):
     ...
     0
     """
-    parser, bench = _build_parser()
+    parser, bench, select = _build_parser()
     args = parser.parse_args(argv)
     if args.command == "benchmark":
         return _benchmark(args, bench)
+    if args.command == "select":
+        return _select(args, select)
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover

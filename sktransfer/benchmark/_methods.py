@@ -267,6 +267,25 @@ def _build_prior_logreg_cv(base_estimator, random_state):
     )
 
 
+# --- model selection (sktransfer.model_selection) ---------------------------
+
+
+@register_method(
+    "selector",
+    kind="selection",
+    description="TransferSelector: the baselines and the quick methods "
+    "(prior_logreg, feature_augmentation, iw_discriminative, coral), the winner "
+    "of 5-fold CV on the labeled target rows (repeated twice); transfer only "
+    "when its gain interval lies above 0",
+)
+def _build_selector(base_estimator, random_state):
+    from sktransfer.model_selection import TransferSelector
+
+    return TransferSelector(
+        base_estimator=base_estimator, n_repeats=2, random_state=random_state
+    )
+
+
 # --- deep transfer (sktransfer.deep) ----------------------------------------
 register_method(
     "dann",

@@ -84,7 +84,7 @@ __all__ = [
 ]
 
 #: Kinds of methods, in the order of the table: baselines first.
-KINDS = ("baseline", "instance", "feature", "parameter", "deep", "other")
+KINDS = ("baseline", "instance", "feature", "parameter", "deep", "selection", "other")
 
 
 class _Registry(MutableMapping):

@@ -16,7 +16,8 @@ from sktransfer.instance import (
     ImportanceWeightedRegressor,
     KernelMeanMatching,
 )
-from sktransfer.instance._importance_weighting import _rbf, _solve_kmm
+from sktransfer.instance._importance_weighting import _solve_kmm
+from sktransfer.utils._numerics import rbf_kernel
 
 WEIGHTINGS = [
     KernelMeanMatching(),
@@ -79,8 +80,8 @@ def test_weighted_regression_beats_the_unweighted_one_on_the_target(weighting):
 def test_kmm_reaches_the_optimum_of_its_quadratic_program():
     X, _, sd, _ = _covariate_shift(n_source=60, n_target=40)
     Xs, Xt = X[sd > 0], X[sd < 0]
-    K = _rbf(Xs, Xs, 1.0)
-    kappa = 60 / 40 * _rbf(Xs, Xt, 1.0).sum(axis=1)
+    K = rbf_kernel(Xs, Xs, 1.0)
+    kappa = 60 / 40 * rbf_kernel(Xs, Xt, 1.0).sum(axis=1)
     bounds = (60 * (1 - 0.1), 60 * (1 + 0.1))
     beta, objective, _ = _solve_kmm(K, kappa, 10.0, bounds, 5000, 1e-12)
     assert np.all(beta >= 0) and np.all(beta <= 10.0)

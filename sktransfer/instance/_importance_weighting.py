@@ -580,16 +580,17 @@ class DiscriminativeDensityRatio(_BaseWeighting):
 
     Parameters
     ----------
-    estimator : classifier, default=None
-        Domain classifier with ``predict_proba``; ``None`` means
-        ``LogisticRegression()`` (L2, ``C=1``). It is cloned.
+    domain_classifier : classifier, default=None
+        Classifier with ``predict_proba`` that tells target rows from source
+        rows; ``None`` means ``LogisticRegression()`` (L2, ``C=1``). It is
+        cloned.
     clip : float or None, default=None
         Upper bound of a weight, relative to the mean weight; ``None`` does
         not clip.
 
     Attributes
     ----------
-    estimator_ : classifier
+    domain_classifier_ : classifier
         The fitted domain classifier.
     weights_ : ndarray of shape (n_source,)
         Weight of each source row.
@@ -624,25 +625,29 @@ class DiscriminativeDensityRatio(_BaseWeighting):
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        "domain_classifier": [HasMethods(["fit", "predict_proba"]), None],
         "clip": [Interval(Real, 1, None, closed="left"), None],
     }
 
-    def __init__(self, estimator=None, *, clip=None):
-        self.estimator = estimator
+    def __init__(self, domain_classifier=None, *, clip=None):
+        self.domain_classifier = domain_classifier
         self.clip = clip
 
     def _fit_weights(self, X_source, X_target, rng):
         stacked = stack_rows(X_source, X_target)
         is_target = np.r_[np.zeros(X_source.shape[0]), np.ones(X_target.shape[0])]
-        base = LogisticRegression() if self.estimator is None else self.estimator
-        self.estimator_ = clone(base).fit(stacked, is_target)
+        base = (
+            LogisticRegression()
+            if self.domain_classifier is None
+            else self.domain_classifier
+        )
+        self.domain_classifier_ = clone(base).fit(stacked, is_target)
         self._prior = X_source.shape[0] / X_target.shape[0]
         return self._compute_weights(X_source)
 
     def _compute_weights(self, X):
-        proba = self.estimator_.predict_proba(X)
-        column = list(self.estimator_.classes_).index(1.0)
+        proba = self.domain_classifier_.predict_proba(X)
+        column = list(self.domain_classifier_.classes_).index(1.0)
         p_target = np.clip(proba[:, column], 1e-12, 1 - 1e-12)
         weights = self._prior * p_target / (1.0 - p_target)
         if self.clip is not None:

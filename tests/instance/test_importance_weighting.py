@@ -143,7 +143,7 @@ def test_degenerate_weights_warn():
     X_target = rng.normal(8, 0.1, (50, 2))
     X = np.r_[X_source, X_target]
     sd = np.r_[np.ones(200, int), -np.ones(50, int)]
-    separable = DiscriminativeDensityRatio(LogisticRegression(C=1e4))
+    separable = DiscriminativeDensityRatio(domain_classifier=LogisticRegression(C=1e4))
     with pytest.warns(DegenerateWeightsWarning, match="effective sample size"):
         separable.fit(X, sample_domain=sd)
     assert separable.effective_sample_size_ < 2
@@ -179,3 +179,14 @@ def test_classifier_ignores_unlabeled_target_rows_and_pickles():
     np.testing.assert_allclose(model.sample_weight_.mean(), 1.0)
     restored = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+
+
+def test_discriminative_ratio_names_its_domain_classifier():
+    X, _, sd, _ = _covariate_shift()
+    ratio = DiscriminativeDensityRatio(domain_classifier=LogisticRegression(C=0.1))
+    assert set(ratio.get_params(deep=False)) == {"domain_classifier", "clip"}
+    ratio.fit(X, sample_domain=sd)
+    assert ratio.domain_classifier_.C == 0.1
+    assert not hasattr(ratio, "estimator_")
+    with pytest.raises(TypeError):
+        DiscriminativeDensityRatio(estimator=LogisticRegression())

@@ -4,6 +4,7 @@ meta-estimator that trains on importance-weighted source rows."""
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -121,6 +122,8 @@ class _BaseWeighting(DomainAwareMixin, TransformerMixin, BaseEstimator):
             weights = np.ones(X_source.shape[0])
             if "max_iter" in self.get_params():
                 self.n_iter_ = 1
+            if "cv" in self.get_params():
+                self.cv_results_ = None
         self.effective_sample_size_ = _check_weights(weights, type(self).__name__)
         self.weights_ = weights
         return self
@@ -380,6 +383,24 @@ def _solve_kmm(K, kappa, upper, bounds, max_iter, tol):
     return beta, float(objective), n_iter
 
 
+def _cv_results(name, candidates, scores):
+    """``cv_results_`` in the form of ``GridSearchCV``'s for one parameter.
+
+    ``scores[i, j]`` is the test score of ``candidates[i]`` on fold ``j``.
+    """
+    mean = scores.mean(axis=1)
+    results = {
+        "params": [{name: value} for value in candidates.tolist()],
+        f"param_{name}": np.asarray(candidates),
+    }
+    for j in range(scores.shape[1]):
+        results[f"split{j}_test_score"] = scores[:, j]
+    results["mean_test_score"] = mean
+    results["std_test_score"] = scores.std(axis=1)
+    results["rank_test_score"] = rankdata(-mean, method="min").astype(np.int32)
+    return results
+
+
 class KLIEP(_BaseWeighting):
     """KLIEP: the density ratio that minimises the KL divergence to the target.
 
@@ -423,9 +444,13 @@ class KLIEP(_BaseWeighting):
         Kernel centres (target rows).
     gamma_ : float
         Kernel width used.
-    cv_scores_ : dict
-        Held-out mean log-likelihood of each candidate ``gamma`` (empty
-        with a single candidate).
+    cv_results_ : dict of ndarray or None
+        The likelihood cross-validation, in the form of ``GridSearchCV``'s
+        ``cv_results_``: ``"params"``, ``"param_gamma"`` (the candidates),
+        ``"split{k}_test_score"`` (the mean held-out log-likelihood of the
+        target rows of fold ``k``), ``"mean_test_score"``,
+        ``"std_test_score"`` and ``"rank_test_score"``; ``None`` with a
+        single candidate or without target rows.
     n_iter_ : int
         Iterations of the final ascent (1 when fitted without target rows).
     effective_sample_size_ : float
@@ -494,7 +519,7 @@ class KLIEP(_BaseWeighting):
 
     def _fit_weights(self, X_source, X_target, rng):
         candidates = self._candidates(X_source, X_target, rng)
-        self.cv_scores_ = {}
+        self.cv_results_ = None
         n_target = X_target.shape[0]
         if candidates.size > 1:
             n_folds = min(self.cv, n_target)
@@ -508,16 +533,16 @@ class KLIEP(_BaseWeighting):
                     np.arange(n_target)
                 )
             )
-            for gamma in candidates:
-                scores = []
-                for train, test in folds:
+            scores = np.empty((candidates.size, n_folds))
+            for i, gamma in enumerate(candidates):
+                for j, (train, test) in enumerate(folds):
                     centers, alpha, _ = self._fit_alpha(
                         X_source, X_target[train], gamma, rng
                     )
                     w = rbf_kernel(X_target[test], centers, gamma) @ alpha
-                    scores.append(np.mean(np.log(np.maximum(w, 1e-300))))
-                self.cv_scores_[float(gamma)] = float(np.mean(scores))
-            self.gamma_ = max(self.cv_scores_, key=self.cv_scores_.get)
+                    scores[i, j] = np.mean(np.log(np.maximum(w, 1e-300)))
+            self.cv_results_ = _cv_results("gamma", candidates, scores)
+            self.gamma_ = float(candidates[np.argmax(scores.mean(axis=1))])
         else:
             self.gamma_ = float(candidates[0])
         self.centers_, self.alpha_, self.n_iter_ = self._fit_alpha(

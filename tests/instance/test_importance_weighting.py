@@ -104,8 +104,27 @@ def test_kmm_reaches_the_optimum_of_its_quadratic_program():
 def test_kliep_chooses_gamma_by_likelihood_cross_validation():
     X, _, sd, _ = _covariate_shift()
     kliep = KLIEP(gamma=[0.01, 1.0, 100.0]).fit(X, sample_domain=sd)
-    assert set(kliep.cv_scores_) == {0.01, 1.0, 100.0}
-    assert kliep.gamma_ == max(kliep.cv_scores_, key=kliep.cv_scores_.get)
+    results = kliep.cv_results_
+    assert set(results) == {
+        "params",
+        "param_gamma",
+        "split0_test_score",
+        "split1_test_score",
+        "split2_test_score",
+        "split3_test_score",
+        "split4_test_score",
+        "mean_test_score",
+        "std_test_score",
+        "rank_test_score",
+    }
+    assert results["params"] == [{"gamma": 0.01}, {"gamma": 1.0}, {"gamma": 100.0}]
+    np.testing.assert_array_equal(results["param_gamma"], [0.01, 1.0, 100.0])
+    splits = np.column_stack([results[f"split{k}_test_score"] for k in range(5)])
+    np.testing.assert_allclose(results["mean_test_score"], splits.mean(axis=1))
+    np.testing.assert_allclose(results["std_test_score"], splits.std(axis=1))
+    best = np.argmax(results["mean_test_score"])
+    assert results["rank_test_score"][best] == 1
+    assert kliep.gamma_ == results["param_gamma"][best]
     np.testing.assert_allclose(kliep.weights_.mean(), 1.0, rtol=1e-6)
 
 
@@ -190,3 +209,9 @@ def test_discriminative_ratio_names_its_domain_classifier():
     assert not hasattr(ratio, "estimator_")
     with pytest.raises(TypeError):
         DiscriminativeDensityRatio(estimator=LogisticRegression())
+
+
+def test_kliep_without_cross_validation_has_no_cv_results():
+    X, _, sd, _ = _covariate_shift()
+    assert KLIEP(gamma=1.0).fit(X, sample_domain=sd).cv_results_ is None
+    assert KLIEP().fit(X, sample_domain=np.ones_like(sd)).cv_results_ is None

@@ -3,7 +3,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.metrics.pairwise import rbf_kernel as sklearn_rbf_kernel
 
-from sktransfer.instance import KernelMeanMatching
+from sktransfer.instance import KLIEP, KernelMeanMatching
 from sktransfer.metrics import mmd_permutation_test
 from sktransfer.utils import _numerics
 from sktransfer.utils._numerics import (
@@ -84,6 +84,10 @@ def test_every_median_heuristic_agrees_on_duplicated_rows():
     sd = np.r_[np.ones(60, int), -np.ones(40, int)]
     expected = median_heuristic_gamma(X)
     kmm = KernelMeanMatching(max_iter=5).fit(X, sample_domain=sd)
+    kliep = KLIEP(max_iter=5, cv=2).fit(X, sample_domain=sd)
     mmd = mmd_permutation_test(X_source, X_target, n_permutations=1, random_state=0)
     assert kmm.gamma_ == pytest.approx(expected)
+    np.testing.assert_allclose(
+        kliep.cv_results_["param_gamma"], expected * np.array([0.1, 0.3, 1, 3, 10])
+    )
     assert mmd.gamma == pytest.approx(expected)

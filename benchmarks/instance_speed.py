@@ -41,7 +41,7 @@ from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
 from sktransfer.instance import KernelMeanMatching, TrAdaBoostClassifier
-from sktransfer.instance._importance_weighting import _rbf
+from sktransfer.utils._numerics import rbf_kernel
 
 
 def make_problem(n_samples, n_features, n_labeled, seed):
@@ -84,8 +84,8 @@ def measure(fit, repeats):
 
 
 def kmm_objective(Xs, Xt, gamma, beta):
-    K = _rbf(Xs, Xs, gamma)
-    kappa = Xs.shape[0] / Xt.shape[0] * _rbf(Xs, Xt, gamma).sum(axis=1)
+    K = rbf_kernel(Xs, Xs, gamma)
+    kappa = Xs.shape[0] / Xt.shape[0] * rbf_kernel(Xs, Xt, gamma).sum(axis=1)
     beta = np.asarray(beta, dtype=float).ravel()
     return 0.5 * beta @ K @ beta - kappa @ beta
 

@@ -32,6 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._numerics import CHUNK_SIZE, rbf_kernel
 from ._base import _BaseDomainTransformer
 
 #: Rows above which ``solver="auto"`` uses the Nystroem approximation.
@@ -39,7 +40,6 @@ EXACT_MAX_SAMPLES = 10_000
 #: Rows up to which ``solver="auto"`` uses a dense eigensolver in kernel space.
 DENSE_MAX_SAMPLES = 1_000
 
-_CHUNK = 2048
 _KERNELS = set(PAIRWISE_KERNEL_FUNCTIONS) - {"precomputed"}
 
 
@@ -72,8 +72,8 @@ class _KernelMap:
 
     def __call__(self, X, Y, dtype=np.float64):
         out = np.empty((X.shape[0], Y.shape[0]), dtype=dtype)
-        if self.kernel == "rbf" and not sp.issparse(X) and not sp.issparse(Y):
-            self._rbf(X.astype(dtype, copy=False), Y.astype(dtype, copy=False), out)
+        if self.kernel == "rbf":
+            rbf_kernel(X, Y, self.params["gamma"] or 1.0 / X.shape[1], out=out)
         else:
             self._pairwise(X, Y, out)
         if not np.isfinite(out).all():
@@ -84,24 +84,9 @@ class _KernelMap:
             )
         return out
 
-    def _rbf(self, X, Y, out):
-        gamma = self.params["gamma"] or 1.0 / X.shape[1]
-        y_norms = np.einsum("ij,ij->i", Y, Y)
-        for start in range(0, X.shape[0], _CHUNK):
-            stop = min(start + _CHUNK, X.shape[0])
-            block = out[start:stop]
-            np.matmul(X[start:stop], Y.T, out=block)
-            block *= 2 * gamma
-            block -= gamma * y_norms
-            block -= (
-                gamma * np.einsum("ij,ij->i", X[start:stop], X[start:stop])[:, None]
-            )
-            np.minimum(block, 0, out=block)
-            np.exp(block, out=block)
-
     def _pairwise(self, X, Y, out):
-        for start in range(0, X.shape[0], _CHUNK):
-            stop = min(start + _CHUNK, X.shape[0])
+        for start in range(0, X.shape[0], CHUNK_SIZE):
+            stop = min(start + CHUNK_SIZE, X.shape[0])
             out[start:stop] = pairwise_kernels(
                 X[start:stop],
                 Y,
@@ -334,8 +319,8 @@ class _BaseTransferComponents(ClassNamePrefixFeaturesOutMixin, _BaseDomainTransf
             self.X_fit_ = X_land
             self.normalization_ = vectors[:, keep] / np.sqrt(values[keep])
             Phi = np.empty((n_samples, self.normalization_.shape[1]))
-            for start in range(0, n_samples, _CHUNK):
-                stop = min(start + _CHUNK, n_samples)
+            for start in range(0, n_samples, CHUNK_SIZE):
+                stop = min(start + CHUNK_SIZE, n_samples)
                 Phi[start:stop] = kernel(X[start:stop], X_land) @ self.normalization_
         state = _feature_state(Phi)
         state["max"] = min(n_samples - 1, state["sigma2"].shape[0])
@@ -433,8 +418,8 @@ class _BaseTransferComponents(ClassNamePrefixFeaturesOutMixin, _BaseDomainTransf
             return np.asarray(X @ self.components_.T)
         kernel = _KernelMap(self)
         Z = np.empty((X.shape[0], self.dual_coef_.shape[1]))
-        for start in range(0, X.shape[0], _CHUNK):
-            stop = min(start + _CHUNK, X.shape[0])
+        for start in range(0, X.shape[0], CHUNK_SIZE):
+            stop = min(start + CHUNK_SIZE, X.shape[0])
             Z[start:stop] = kernel(X[start:stop], self.X_fit_) @ self.dual_coef_
         return Z
 

@@ -4,7 +4,7 @@ meta-estimator that trains on importance-weighted source rows."""
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
+from scipy.stats import rankdata
 from sklearn.base import (
     ClassifierMixin,
     MetaEstimatorMixin,
@@ -14,7 +14,6 @@ from sklearn.base import (
     clone,
 )
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.model_selection import KFold
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
@@ -22,6 +21,13 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validat
 
 from .._domain import BaseDomainAdapter, labeled_mask
 from ..utils._delegation import ClassifierOutputsMixin
+from ..utils._numerics import (
+    CHUNK_SIZE,
+    median_heuristic_gamma,
+    rbf_kernel,
+    squared_norms,
+    stack_rows,
+)
 from ..utils._warnings import warn
 
 __all__ = [
@@ -74,42 +80,6 @@ def _check_weights(weights, owner):
     return ess
 
 
-def _sq_norms(X):
-    if sp.issparse(X):
-        return np.asarray(X.multiply(X).sum(axis=1)).ravel()
-    return np.einsum("ij,ij->i", X, X)
-
-
-def _rbf(X, Y, gamma, X_norms=None, Y_norms=None, dtype=np.float64):
-    """Gaussian kernel ``exp(-gamma ||x - y||^2)`` computed in place."""
-    if X_norms is None:
-        X_norms = _sq_norms(X)
-    if Y_norms is None:
-        Y_norms = _sq_norms(Y)
-    K = X @ Y.T
-    K = np.asarray(K.toarray() if sp.issparse(K) else K, dtype=dtype)
-    K *= -2.0
-    K += X_norms[:, None]
-    K += Y_norms[None, :]
-    np.maximum(K, 0.0, out=K)
-    K *= -gamma
-    np.exp(K, out=K)
-    return K
-
-
-def _median_gamma(X, random_state=0, n_rows=1000):
-    """``1 / median squared distance`` between rows (the median heuristic)."""
-    rng = check_random_state(random_state)
-    rows = X
-    if X.shape[0] > n_rows:
-        rows = X[np.sort(rng.choice(X.shape[0], n_rows, replace=False))]
-    distances = euclidean_distances(rows, squared=True)
-    positive = distances[np.triu_indices_from(distances, k=1)]
-    positive = positive[positive > 0]
-    median = np.median(positive) if positive.size else 1.0
-    return 1.0 / median
-
-
 class _BaseWeighting(TransformerMixin, BaseDomainAdapter):
     """Fit source-row weights from source and target rows.
 
@@ -150,6 +120,8 @@ class _BaseWeighting(TransformerMixin, BaseDomainAdapter):
             weights = np.ones(X_source.shape[0])
             if "max_iter" in self.get_params():
                 self.n_iter_ = 1
+            if "cv" in self.get_params():
+                self.cv_results_ = None
         self.effective_sample_size_ = _check_weights(weights, type(self).__name__)
         self.weights_ = weights
         return self
@@ -237,7 +209,8 @@ class KernelMeanMatching(_BaseWeighting):
     gamma : float or None, default=None
         Width of the kernel ``exp(-gamma ||x - y||^2)``. ``None`` uses the
         median heuristic: one over the median squared distance between
-        (up to 1000) source and target rows.
+        distinct rows of the pooled source and target rows (1000 of them
+        drawn at random when there are more; 1 when all rows are equal).
     B : float, default=1000.0
         Upper bound of each weight.
     eps : float or None, default=None
@@ -315,25 +288,25 @@ class KernelMeanMatching(_BaseWeighting):
     def _fit_weights(self, X_source, X_target, rng):
         n_source, n_target = X_source.shape[0], X_target.shape[0]
         if self.gamma is None:
-            both = sp.vstack([X_source, X_target]) if sp.issparse(X_source) else None
-            both = np.vstack([X_source, X_target]) if both is None else both.tocsr()
-            self.gamma_ = _median_gamma(both, rng)
+            self.gamma_ = median_heuristic_gamma(stack_rows(X_source, X_target), rng)
         else:
             self.gamma_ = float(self.gamma)
-        source_norms = _sq_norms(X_source)
+        source_norms = squared_norms(X_source)
         kappa = np.zeros(n_source)
-        target_norms = _sq_norms(X_target)
-        for start in range(0, n_target, 2048):
-            block = slice(start, start + 2048)
-            kappa += _rbf(
+        target_norms = squared_norms(X_target)
+        for start in range(0, n_target, CHUNK_SIZE):
+            block = slice(start, start + CHUNK_SIZE)
+            kappa += rbf_kernel(
                 X_source,
                 X_target[block],
                 self.gamma_,
-                source_norms,
-                target_norms[block],
+                X_norms=source_norms,
+                Y_norms=target_norms[block],
             ).sum(axis=1)
         kappa *= n_source / n_target
-        K = _rbf(X_source, X_source, self.gamma_, source_norms, source_norms)
+        K = rbf_kernel(
+            X_source, X_source, self.gamma_, X_norms=source_norms, Y_norms=source_norms
+        )
         eps = (
             (np.sqrt(n_source) - 1) / np.sqrt(n_source)
             if self.eps is None
@@ -348,7 +321,7 @@ class KernelMeanMatching(_BaseWeighting):
         return beta
 
     def _compute_weights(self, X):
-        K = _rbf(X, self._X_source, self.gamma_, None, self._source_norms)
+        K = rbf_kernel(X, self._X_source, self.gamma_, Y_norms=self._source_norms)
         total = K.sum(axis=1)
         smoothed = K @ self.weights_
         return np.divide(
@@ -408,6 +381,24 @@ def _solve_kmm(K, kappa, upper, bounds, max_iter, tol):
     return beta, float(objective), n_iter
 
 
+def _cv_results(name, candidates, scores):
+    """``cv_results_`` in the form of ``GridSearchCV``'s for one parameter.
+
+    ``scores[i, j]`` is the test score of ``candidates[i]`` on fold ``j``.
+    """
+    mean = scores.mean(axis=1)
+    results = {
+        "params": [{name: value} for value in candidates.tolist()],
+        f"param_{name}": np.asarray(candidates),
+    }
+    for j in range(scores.shape[1]):
+        results[f"split{j}_test_score"] = scores[:, j]
+    results["mean_test_score"] = mean
+    results["std_test_score"] = scores.std(axis=1)
+    results["rank_test_score"] = rankdata(-mean, method="min").astype(np.int32)
+    return results
+
+
 class KLIEP(_BaseWeighting):
     """KLIEP: the density ratio that minimises the KL divergence to the target.
 
@@ -425,8 +416,10 @@ class KLIEP(_BaseWeighting):
         Width of the kernels. An array gives candidates, among which the
         one with the best held-out target log-likelihood is chosen by
         ``cv``-fold likelihood cross-validation, as in the paper. ``None``
-        tries the median heuristic value (one over the median squared
-        distance between rows) times ``(0.1, 0.3, 1, 3, 10)``.
+        tries the median heuristic value times ``(0.1, 0.3, 1, 3, 10)``: one
+        over the median squared distance between distinct rows of the
+        pooled source and target rows (1000 of them drawn at random when
+        there are more; 1 when all rows are equal).
     n_centers : int, default=100
         Number of target rows drawn as kernel centres (all of them when
         there are fewer), the paper's choice.
@@ -449,9 +442,13 @@ class KLIEP(_BaseWeighting):
         Kernel centres (target rows).
     gamma_ : float
         Kernel width used.
-    cv_scores_ : dict
-        Held-out mean log-likelihood of each candidate ``gamma`` (empty
-        with a single candidate).
+    cv_results_ : dict of ndarray or None
+        The likelihood cross-validation, in the form of ``GridSearchCV``'s
+        ``cv_results_``: ``"params"``, ``"param_gamma"`` (the candidates),
+        ``"split{k}_test_score"`` (the mean held-out log-likelihood of the
+        target rows of fold ``k``), ``"mean_test_score"``,
+        ``"std_test_score"`` and ``"rank_test_score"``; ``None`` with a
+        single candidate or without target rows.
     n_iter_ : int
         Iterations of the final ascent (1 when fitted without target rows).
     effective_sample_size_ : float
@@ -514,17 +511,13 @@ class KLIEP(_BaseWeighting):
 
     def _candidates(self, X_source, X_target, rng):
         if self.gamma is None:
-            both = (
-                sp.vstack([X_source, X_target]).tocsr()
-                if sp.issparse(X_source)
-                else np.vstack([X_source, X_target])
-            )
-            return _median_gamma(both, rng) * np.array([0.1, 0.3, 1.0, 3.0, 10.0])
+            gamma = median_heuristic_gamma(stack_rows(X_source, X_target), rng)
+            return gamma * np.array([0.1, 0.3, 1.0, 3.0, 10.0])
         return np.atleast_1d(np.asarray(self.gamma, dtype=float))
 
     def _fit_weights(self, X_source, X_target, rng):
         candidates = self._candidates(X_source, X_target, rng)
-        self.cv_scores_ = {}
+        self.cv_results_ = None
         n_target = X_target.shape[0]
         if candidates.size > 1:
             n_folds = min(self.cv, n_target)
@@ -538,29 +531,29 @@ class KLIEP(_BaseWeighting):
                     np.arange(n_target)
                 )
             )
-            for gamma in candidates:
-                scores = []
-                for train, test in folds:
+            scores = np.empty((candidates.size, n_folds))
+            for i, gamma in enumerate(candidates):
+                for j, (train, test) in enumerate(folds):
                     centers, alpha, _ = self._fit_alpha(
                         X_source, X_target[train], gamma, rng
                     )
-                    w = _rbf(X_target[test], centers, gamma) @ alpha
-                    scores.append(np.mean(np.log(np.maximum(w, 1e-300))))
-                self.cv_scores_[float(gamma)] = float(np.mean(scores))
-            self.gamma_ = max(self.cv_scores_, key=self.cv_scores_.get)
+                    w = rbf_kernel(X_target[test], centers, gamma) @ alpha
+                    scores[i, j] = np.mean(np.log(np.maximum(w, 1e-300)))
+            self.cv_results_ = _cv_results("gamma", candidates, scores)
+            self.gamma_ = float(candidates[np.argmax(scores.mean(axis=1))])
         else:
             self.gamma_ = float(candidates[0])
         self.centers_, self.alpha_, self.n_iter_ = self._fit_alpha(
             X_source, X_target, self.gamma_, rng
         )
-        return _rbf(X_source, self.centers_, self.gamma_) @ self.alpha_
+        return rbf_kernel(X_source, self.centers_, self.gamma_) @ self.alpha_
 
     def _fit_alpha(self, X_source, X_target, gamma, rng):
         n_centers = min(self.n_centers, X_target.shape[0])
         rows = np.sort(rng.choice(X_target.shape[0], n_centers, replace=False))
         centers = X_target[rows]
-        A = _rbf(X_target, centers, gamma)
-        b = _rbf(X_source, centers, gamma).mean(axis=0)
+        A = rbf_kernel(X_target, centers, gamma)
+        b = rbf_kernel(X_source, centers, gamma).mean(axis=0)
         b_norm = b @ b
         if b_norm <= 1e-300:  # no source row near any centre
             return centers, np.zeros(n_centers), 0
@@ -594,7 +587,7 @@ class KLIEP(_BaseWeighting):
         return centers, alpha, n_iter
 
     def _compute_weights(self, X):
-        return _rbf(X, self.centers_, self.gamma_) @ self.alpha_
+        return rbf_kernel(X, self.centers_, self.gamma_) @ self.alpha_
 
 
 class DiscriminativeDensityRatio(_BaseWeighting):
@@ -610,16 +603,17 @@ class DiscriminativeDensityRatio(_BaseWeighting):
 
     Parameters
     ----------
-    estimator : classifier, default=None
-        Domain classifier with ``predict_proba``; ``None`` means
-        ``LogisticRegression()`` (L2, ``C=1``). It is cloned.
+    domain_classifier : classifier, default=None
+        Classifier with ``predict_proba`` that tells target rows from source
+        rows; ``None`` means ``LogisticRegression()`` (L2, ``C=1``). It is
+        cloned.
     clip : float or None, default=None
         Upper bound of a weight, relative to the mean weight; ``None`` does
         not clip.
 
     Attributes
     ----------
-    estimator_ : classifier
+    domain_classifier_ : classifier
         The fitted domain classifier.
     weights_ : ndarray of shape (n_source,)
         Weight of each source row.
@@ -654,29 +648,29 @@ class DiscriminativeDensityRatio(_BaseWeighting):
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        "domain_classifier": [HasMethods(["fit", "predict_proba"]), None],
         "clip": [Interval(Real, 1, None, closed="left"), None],
     }
 
-    def __init__(self, estimator=None, *, clip=None):
-        self.estimator = estimator
+    def __init__(self, domain_classifier=None, *, clip=None):
+        self.domain_classifier = domain_classifier
         self.clip = clip
 
     def _fit_weights(self, X_source, X_target, rng):
-        stacked = (
-            sp.vstack([X_source, X_target]).tocsr()
-            if sp.issparse(X_source)
-            else np.vstack([X_source, X_target])
-        )
+        stacked = stack_rows(X_source, X_target)
         is_target = np.r_[np.zeros(X_source.shape[0]), np.ones(X_target.shape[0])]
-        base = LogisticRegression() if self.estimator is None else self.estimator
-        self.estimator_ = clone(base).fit(stacked, is_target)
+        base = (
+            LogisticRegression()
+            if self.domain_classifier is None
+            else self.domain_classifier
+        )
+        self.domain_classifier_ = clone(base).fit(stacked, is_target)
         self._prior = X_source.shape[0] / X_target.shape[0]
         return self._compute_weights(X_source)
 
     def _compute_weights(self, X):
-        proba = self.estimator_.predict_proba(X)
-        column = list(self.estimator_.classes_).index(1.0)
+        proba = self.domain_classifier_.predict_proba(X)
+        column = list(self.domain_classifier_.classes_).index(1.0)
         p_target = np.clip(proba[:, column], 1e-12, 1 - 1e-12)
         weights = self._prior * p_target / (1.0 - p_target)
         if self.clip is not None:

@@ -6,7 +6,6 @@ sample_domain=sd)``, as estimators are fitted), or the source rows and the
 target rows as two arrays (``distance(X_source, X_target)``).
 """
 
-import numbers
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,7 +13,6 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.metrics.pairwise import euclidean_distances, rbf_kernel
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.utils import Bunch, check_array, check_random_state
 from sklearn.utils._param_validation import (
@@ -25,6 +23,7 @@ from sklearn.utils._param_validation import (
 )
 
 from .._domain import _check_features, check_sample_domain
+from ..utils._numerics import median_heuristic_gamma, rbf_kernel, stack_rows
 
 __all__ = ["maximum_mean_discrepancy", "mmd_permutation_test", "proxy_a_distance"]
 
@@ -97,29 +96,11 @@ def _source_and_target(X, X_target, sample_domain, caller, min_rows=2):
     return X_source, X_target
 
 
-def _median_gamma(Z, rng, max_rows=1000):
-    """``1 / median squared distance`` between rows: the median heuristic."""
-    if Z.shape[0] > max_rows:
-        Z = Z[rng.choice(Z.shape[0], max_rows, replace=False)]
-    distances = euclidean_distances(Z, squared=True)
-    median = np.median(distances[np.triu_indices_from(distances, k=1)])
-    return 1.0 / median if median > 0 else 1.0
-
-
-def _check_kernel(kernel, gamma):
-    if kernel not in _KERNELS:
-        raise ValueError(f"kernel must be one of {_KERNELS}, got {kernel!r}.")
-    if gamma is not None and (
-        not isinstance(gamma, numbers.Real) or isinstance(gamma, bool) or gamma <= 0
-    ):
-        raise ValueError(f"gamma must be a positive float or None, got {gamma!r}.")
-
-
 def _kernel_matrix(Z, kernel, gamma):
     if kernel == "linear":
         K = Z @ Z.T
         return K.toarray() if sp.issparse(K) else np.asarray(K)
-    return rbf_kernel(Z, gamma=gamma)
+    return rbf_kernel(Z, Z, gamma)
 
 
 def _unbiased_mmd2(K, in_source):
@@ -142,12 +123,9 @@ def _unbiased_mmd2(K, in_source):
 
 
 def _prepare(X_source, X_target, kernel, gamma, random_state):
-    if sp.issparse(X_source):
-        Z = sp.vstack([X_source, X_target]).tocsr()
-    else:
-        Z = np.vstack([X_source, X_target])
+    Z = stack_rows(X_source, X_target)
     if kernel == "rbf" and gamma is None:
-        gamma = _median_gamma(Z, check_random_state(random_state))
+        gamma = median_heuristic_gamma(Z, random_state)
     in_source = np.zeros(Z.shape[0], dtype=bool)
     in_source[: X_source.shape[0]] = True
     return _kernel_matrix(Z, kernel, gamma), in_source, gamma
@@ -183,8 +161,10 @@ def maximum_mean_discrepancy(
         the whole distributions.
     gamma : float, default=None
         Width of the rbf kernel ``exp(-gamma ||x - x'||^2)``; ``None`` uses
-        the median heuristic, ``1 / median squared distance`` between the
-        pooled rows.
+        the median heuristic: one over the median squared distance between
+        distinct rows of the pooled source and target rows (1000 of them
+        drawn at random, with a fixed seed, when there are more; 1 when all
+        rows are equal).
 
     Returns
     -------
@@ -229,7 +209,7 @@ def maximum_mean_discrepancy(
     X_source, X_target = _source_and_target(
         X, X_target, sample_domain, "maximum_mean_discrepancy"
     )
-    K, in_source, _ = _prepare(X_source, X_target, kernel, gamma, None)
+    K, in_source, _ = _prepare(X_source, X_target, kernel, gamma, 0)
     return float(_unbiased_mmd2(K, in_source[:, None])[0])
 
 
@@ -275,7 +255,10 @@ def mmd_permutation_test(
     kernel : {"rbf", "linear"}, default="rbf"
         Kernel of the MMD.
     gamma : float, default=None
-        Width of the rbf kernel; ``None`` uses the median heuristic.
+        Width of the rbf kernel; ``None`` uses the median heuristic: one
+        over the median squared distance between distinct rows of the
+        pooled source and target rows (1000 of them drawn at random when
+        there are more; 1 when all rows are equal).
     n_permutations : int, default=500
         Number of shuffles.
     random_state : int, RandomState instance or None, default=None
@@ -437,11 +420,7 @@ def proxy_a_distance(
     X_source, X_target = _source_and_target(
         X, X_target, sample_domain, "proxy_a_distance", min_rows=cv
     )
-    Z = (
-        sp.vstack([X_source, X_target]).tocsr()
-        if sp.issparse(X_source)
-        else np.vstack([X_source, X_target])
-    )
+    Z = stack_rows(X_source, X_target)
     is_target = np.r_[np.zeros(X_source.shape[0]), np.ones(X_target.shape[0])]
     if domain_classifier is None:
         domain_classifier = LogisticRegression(class_weight="balanced", max_iter=1000)

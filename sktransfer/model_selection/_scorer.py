@@ -184,9 +184,7 @@ def _row_losses(estimator, X, y, loss):
 def _default_weighting(domain_classifier=None):
     if domain_classifier is None:
         domain_classifier = LogisticRegression(max_iter=1000)
-    # positional: the name of DiscriminativeDensityRatio's first parameter
-    # (the domain classifier) is not part of what the scorers rely on
-    return DiscriminativeDensityRatio(domain_classifier)
+    return DiscriminativeDensityRatio(domain_classifier=domain_classifier)
 
 
 def _cross_fitted_weights(weighting, X, sample_domain, random_state):
@@ -606,9 +604,9 @@ class ImportanceWeightedScorer(_TransferScorer):
         sample_domain=...)`` and ``compute_weights(X)``, such as
         :class:`~sktransfer.instance.DiscriminativeDensityRatio`,
         :class:`~sktransfer.instance.KLIEP` or
-        :class:`~sktransfer.instance.KernelMeanMatching`; ``None`` means
-        ``DiscriminativeDensityRatio(LogisticRegression(max_iter=1000))``, a
-        logistic-regression domain classifier. Cloned.
+        :class:`~sktransfer.instance.KernelMeanMatching`; ``None`` means a
+        ``DiscriminativeDensityRatio`` whose ``domain_classifier`` is
+        ``LogisticRegression(max_iter=1000)``. Cloned.
     loss : {"zero_one", "log_loss"}, default="zero_one"
         Loss weighted on the source rows; ``"log_loss"`` needs
         ``predict_proba``.

@@ -16,7 +16,8 @@ from sktransfer.instance import (
     ImportanceWeightedRegressor,
     KernelMeanMatching,
 )
-from sktransfer.instance._importance_weighting import _rbf, _solve_kmm
+from sktransfer.instance._importance_weighting import _solve_kmm
+from sktransfer.utils._numerics import rbf_kernel
 
 WEIGHTINGS = [
     KernelMeanMatching(),
@@ -79,8 +80,8 @@ def test_weighted_regression_beats_the_unweighted_one_on_the_target(weighting):
 def test_kmm_reaches_the_optimum_of_its_quadratic_program():
     X, _, sd, _ = _covariate_shift(n_source=60, n_target=40)
     Xs, Xt = X[sd > 0], X[sd < 0]
-    K = _rbf(Xs, Xs, 1.0)
-    kappa = 60 / 40 * _rbf(Xs, Xt, 1.0).sum(axis=1)
+    K = rbf_kernel(Xs, Xs, 1.0)
+    kappa = 60 / 40 * rbf_kernel(Xs, Xt, 1.0).sum(axis=1)
     bounds = (60 * (1 - 0.1), 60 * (1 + 0.1))
     beta, objective, _ = _solve_kmm(K, kappa, 10.0, bounds, 5000, 1e-12)
     assert np.all(beta >= 0) and np.all(beta <= 10.0)
@@ -103,8 +104,27 @@ def test_kmm_reaches_the_optimum_of_its_quadratic_program():
 def test_kliep_chooses_gamma_by_likelihood_cross_validation():
     X, _, sd, _ = _covariate_shift()
     kliep = KLIEP(gamma=[0.01, 1.0, 100.0]).fit(X, sample_domain=sd)
-    assert set(kliep.cv_scores_) == {0.01, 1.0, 100.0}
-    assert kliep.gamma_ == max(kliep.cv_scores_, key=kliep.cv_scores_.get)
+    results = kliep.cv_results_
+    assert set(results) == {
+        "params",
+        "param_gamma",
+        "split0_test_score",
+        "split1_test_score",
+        "split2_test_score",
+        "split3_test_score",
+        "split4_test_score",
+        "mean_test_score",
+        "std_test_score",
+        "rank_test_score",
+    }
+    assert results["params"] == [{"gamma": 0.01}, {"gamma": 1.0}, {"gamma": 100.0}]
+    np.testing.assert_array_equal(results["param_gamma"], [0.01, 1.0, 100.0])
+    splits = np.column_stack([results[f"split{k}_test_score"] for k in range(5)])
+    np.testing.assert_allclose(results["mean_test_score"], splits.mean(axis=1))
+    np.testing.assert_allclose(results["std_test_score"], splits.std(axis=1))
+    best = np.argmax(results["mean_test_score"])
+    assert results["rank_test_score"][best] == 1
+    assert kliep.gamma_ == results["param_gamma"][best]
     np.testing.assert_allclose(kliep.weights_.mean(), 1.0, rtol=1e-6)
 
 
@@ -142,7 +162,7 @@ def test_degenerate_weights_warn():
     X_target = rng.normal(8, 0.1, (50, 2))
     X = np.r_[X_source, X_target]
     sd = np.r_[np.ones(200, int), -np.ones(50, int)]
-    separable = DiscriminativeDensityRatio(LogisticRegression(C=1e4))
+    separable = DiscriminativeDensityRatio(domain_classifier=LogisticRegression(C=1e4))
     with pytest.warns(DegenerateWeightsWarning, match="effective sample size"):
         separable.fit(X, sample_domain=sd)
     assert separable.effective_sample_size_ < 2
@@ -178,3 +198,20 @@ def test_classifier_ignores_unlabeled_target_rows_and_pickles():
     np.testing.assert_allclose(model.sample_weight_.mean(), 1.0)
     restored = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+
+
+def test_discriminative_ratio_names_its_domain_classifier():
+    X, _, sd, _ = _covariate_shift()
+    ratio = DiscriminativeDensityRatio(domain_classifier=LogisticRegression(C=0.1))
+    assert set(ratio.get_params(deep=False)) == {"domain_classifier", "clip"}
+    ratio.fit(X, sample_domain=sd)
+    assert ratio.domain_classifier_.C == 0.1
+    assert not hasattr(ratio, "estimator_")
+    with pytest.raises(TypeError):
+        DiscriminativeDensityRatio(estimator=LogisticRegression())
+
+
+def test_kliep_without_cross_validation_has_no_cv_results():
+    X, _, sd, _ = _covariate_shift()
+    assert KLIEP(gamma=1.0).fit(X, sample_domain=sd).cv_results_ is None
+    assert KLIEP().fit(X, sample_domain=np.ones_like(sd)).cv_results_ is None

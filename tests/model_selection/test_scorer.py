@@ -188,7 +188,8 @@ def test_importance_weighting_takes_any_density_ratio_estimator(mean_shift):
     model = LogisticRegression().fit(X[sd > 0], y[sd > 0])
     default = ImportanceWeightedScorer(random_state=0)(model, X, y, sample_domain=sd)
     explicit = ImportanceWeightedScorer(
-        DiscriminativeDensityRatio(LogisticRegression(max_iter=1000)), random_state=0
+        DiscriminativeDensityRatio(domain_classifier=LogisticRegression(max_iter=1000)),
+        random_state=0,
     )
     assert explicit(model, X, y, sample_domain=sd) == pytest.approx(default)
     kliep = ImportanceWeightedScorer(KLIEP(gamma=0.1, random_state=0), random_state=0)

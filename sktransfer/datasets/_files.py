@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.datasets import load_svmlight_files
 from sklearn.utils import Bunch
 
-from .._domain import UNLABELED, _unlabeled_rows
+from .._domain import UNLABELED, _unlabeled_rows, check_sample_domain
 
 __all__ = ["load_domain_files"]
 
@@ -199,24 +199,33 @@ def _feature_column(table, name, what):
     values = table.floats(name)
     if values is None:
         cells = table.cells(name)
+
+        def refuse_empty(empty):
+            i = int(np.flatnonzero(empty)[0])
+            raise ValueError(
+                f"{what.capitalize()} file {table.path!r}: feature column "
+                f"{name!r} has {int(empty.sum())} empty cell(s) (first: "
+                f"{table.where(i)}); missing values are not allowed: fill "
+                "or drop them first."
+            )
+
+        if cells.dtype == object:  # Parquet: numpy would turn None into nan
+            empty = np.array([_is_empty(v) for v in cells], dtype=bool)
+            if empty.any():
+                refuse_empty(empty)
         try:
             values = np.asarray(cells, dtype=np.float64)
         except (TypeError, ValueError):
+            empty = np.array([_is_empty(v) for v in cells], dtype=bool)
+            if empty.any():
+                refuse_empty(empty)
             for i, value in enumerate(cells):
-                if _is_empty(value):
-                    n_empty = sum(_is_empty(v) for v in cells)
-                    raise ValueError(
-                        f"{what.capitalize()} file {table.path!r}: feature column "
-                        f"{name!r} has {n_empty} empty cell(s) (first: "
-                        f"{table.where(i)}); missing values are not allowed: fill "
-                        "or drop them first."
-                    ) from None
                 try:
                     float(value)
                 except (TypeError, ValueError):
                     raise ValueError(
                         f"{what.capitalize()} file {table.path!r}: feature column "
-                        f"{name!r} is not numeric: {value!r} at {table.where(i)} "
+                        f"{name!r} is not numeric: {str(value)!r} at {table.where(i)} "
                         "does not parse as a number. Drop or encode that column."
                     ) from None
             raise
@@ -670,10 +679,12 @@ def load_domain_files(
     source row needs a label. On source rows ``-1`` is an ordinary integer
     class, but a labeled target row cannot have the label ``-1``, and no row
     can have the label ``"-1"`` among string labels: both would read as
-    unlabeled, so recode that class. svmlight files label every row; in npz
-    files, which follow the array contract, ``-1`` (or nan) in the target's
-    ``y`` marks an unlabeled row, and a target file without ``y`` is
-    unlabeled.
+    unlabeled, so recode that class. Nor can ``-1`` be a source class next to
+    the classes ``0..K-1`` when some target rows are unlabeled (the domain
+    contract refuses it, see :func:`sktransfer.utils.check_sample_domain`).
+    svmlight files label every row; in npz files, which follow the array
+    contract, ``-1`` (or nan) in the target's ``y`` marks an unlabeled row,
+    and a target file without ``y`` is unlabeled.
 
     Parameters
     ----------
@@ -854,6 +865,13 @@ def load_domain_files(
         )
         domain_names = _domain_names(files)
 
+    try:
+        # the last word is the domain contract's, e.g. on a source class -1
+        # that reads as the unlabeled marker next to classes 0..K-1
+        check_sample_domain(sample_domain, X, y, regression=False)
+    except ValueError as exc:
+        column = f", label column {label!r}" if label is not None else ""
+        raise ValueError(f"Labels of {' and '.join(files)}{column}: {exc}") from exc
     is_target = sample_domain < 0
     n_labeled_target = int((~_unlabeled_rows(y, regression=False) & is_target).sum())
     return Bunch(

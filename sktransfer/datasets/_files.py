@@ -144,7 +144,7 @@ def _import_pyarrow_parquet():
     except ImportError as exc:
         raise ImportError(
             "Reading Parquet files needs pyarrow, which is not installed: "
-            "pip install pyarrow"
+            "pip install pyarrow (or pip install sktransfer[parquet])"
         ) from exc
     return pq
 

@@ -170,7 +170,7 @@ def _table(selector):
         gain = results["mean_gain"][i]
         interval = (
             f"[{results['gain_low'][i]:+.3f}, {results['gain_high'][i]:+.3f}]"
-            if np.isfinite(results["gain_low"][i])
+            if np.isfinite(results["gain_low"][i]) and name != selector.best_baseline_
             else ""
         )
         note = "chosen" if i == selector.best_index_ else ""

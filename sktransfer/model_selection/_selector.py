@@ -620,7 +620,8 @@ class TransferSelector(ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter):
             lines.append(f"{mark}{name + kind:<24}{score:>16}   {gain}")
         reading = {
             "helps": "transfer helps",
-            "ties": "transfer ties with the best baseline",
+            "ties": "transfer ties with the best baseline (no transfer gain's "
+            "interval lies above 0)",
             "hurts": "transfer hurts (negative transfer)",
         }[self.verdict_]
         lines.append(f"verdict: use {self.best_name_}; {reading}.")

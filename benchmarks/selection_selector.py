@@ -1,0 +1,113 @@
+"""Does TransferSelector fall below the best baseline? Regret against the oracle.
+
+For each data set and pair, the benchmark's protocol (all but a few target
+labels hidden, accuracy on the hidden target rows, ``--n-repeats`` draws)
+runs the three baselines, the selector's default transfer candidates and the
+selector itself. Per pair it prints the best baseline (in hindsight), the
+oracle (the best of the candidates in hindsight), the selector's accuracy and
+what it picked most often; per data set the selector's mean regret against
+the oracle and its mean gain over the best baseline (chosen per data set, in
+hindsight, the strongest fixed choice a user could have made).
+
+Run::
+
+    SKTRANSFER_DATA=../shared/data python benchmarks/selection_selector.py
+    python benchmarks/selection_selector.py --dataset amazon --pairs \\
+        "books->kitchen,dvd->electronics" --n-repeats 1
+"""
+
+import argparse
+import collections
+import warnings
+
+import numpy as np
+
+from sktransfer.benchmark import run_benchmark
+from sktransfer.model_selection._selector import BASELINES, DEFAULT_METHODS
+
+CANDIDATES = list(BASELINES) + list(DEFAULT_METHODS)
+
+
+def _table(result):
+    """``{pair: {method: [accuracy per repeat]}}``."""
+    table = collections.defaultdict(lambda: collections.defaultdict(list))
+    for record in result.records:
+        if record.get("accuracy") is not None and np.isfinite(record["accuracy"]):
+            table[record["pair"]][record["method"]].append(record["accuracy"])
+    return table
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--dataset",
+        action="append",
+        help="data set (repeatable; default: synthetic, digits, office_caltech, "
+        "mnist_digits, amazon)",
+    )
+    parser.add_argument("--pairs", help="comma-separated pairs (default: all)")
+    parser.add_argument("--n-repeats", type=int, default=3)
+    parser.add_argument("--n-jobs", type=int, default=-1)
+    args = parser.parse_args(argv)
+    datasets = args.dataset or [
+        "synthetic",
+        "digits",
+        "office_caltech",
+        "mnist_digits",
+        "amazon",
+    ]
+    summary = []
+    for dataset in datasets:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = run_benchmark(
+                dataset,
+                pairs=args.pairs.split(",") if args.pairs else None,
+                methods=CANDIDATES + ["selector"],
+                n_repeats=args.n_repeats,
+                random_state=0,
+                n_jobs=args.n_jobs,
+            )
+        table = _table(result)
+        means = {
+            pair: {m: float(np.mean(v)) for m, v in row.items()}
+            for pair, row in table.items()
+        }
+        # the best baseline of the data set: one fixed choice for every pair
+        baseline = max(
+            BASELINES,
+            key=lambda b: np.mean([row.get(b, np.nan) for row in means.values()]),
+        )
+        print(f"\n{dataset} (best baseline over the data set: {baseline})")
+        print(f"{'pair':<24}{'best baseline':>20}{'oracle':>24}{'selector':>10}")
+        regrets, gains = [], []
+        for pair, row in means.items():
+            best_b = max(BASELINES, key=lambda b: row.get(b, -1))
+            oracle = max(CANDIDATES, key=lambda m: row.get(m, -1))
+            selected = row.get("selector", np.nan)
+            regrets.append(row[oracle] - selected)
+            gains.append(selected - row[baseline])
+            print(
+                f"{pair:<24}{best_b:>12} {row[best_b]:.3f}"
+                f"{oracle:>16} {row[oracle]:.3f}{selected:>10.3f}"
+            )
+        summary.append(
+            (
+                dataset,
+                baseline,
+                np.mean([r[baseline] for r in means.values()]),
+                np.mean([r["selector"] for r in means.values()]),
+                float(np.mean(regrets)),
+                float(np.mean(gains)),
+            )
+        )
+    print("\ndata set        best baseline     mean   selector   regret   gain")
+    for dataset, baseline, base_mean, sel_mean, regret, gain in summary:
+        print(
+            f"{dataset:<16}{baseline:<14}{base_mean:>8.3f}{sel_mean:>11.3f}"
+            f"{regret:>9.3f}{gain:>+8.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -435,22 +435,6 @@ class BaselineClassifier(
             ensure_all_finite=not input_tags.allow_nan,
         )
 
-    def predict(self, X):
-        """Predict with the fitted estimator.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to classify.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted classes.
-        """
-        X = self._check_X(X)
-        return self.estimator_.predict(X)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         base_tags = get_tags(self._final_estimator())

@@ -298,7 +298,49 @@ class SupervisedTargetScorer(_TransferScorer):
         return float(scorer(estimator, _safe_indexing(X, rows), y[rows]))
 
 
-class PredictionEntropyScorer(_TransferScorer):
+class _TargetProbabilityScorer(_TransferScorer):
+    """Base of the scorers that read only the class probabilities of target rows.
+
+    Subclasses implement ``_score_proba(proba)``; ``_target_rows`` chooses
+    the rows whose probabilities are scored.
+    """
+
+    def _target_rows(self, X, sample_domain):
+        sample_domain = self._domains(
+            X,
+            sample_domain,
+            need_source=False,
+            splitters="TargetKFold or SourceTargetShuffleSplit",
+        )
+        return np.flatnonzero(sample_domain < 0)
+
+    def __call__(self, estimator, X, y=None, sample_domain=None):
+        """Score ``estimator``'s class probabilities on the target rows.
+
+        Parameters
+        ----------
+        estimator : classifier
+            The fitted classifier, with ``predict_proba``.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of the test fold.
+        y : array-like of shape (n_samples,), default=None
+            Ignored.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Their domains; ``None`` takes every row for a target row.
+
+        Returns
+        -------
+        score : float
+            Higher is better; the class docstring gives its range.
+        """
+        self._validate_params()
+        _check_proba(estimator, type(self).__name__)
+        rows = self._target_rows(X, sample_domain)
+        proba = estimator.predict_proba(_safe_indexing(X, rows))
+        return float(self._score_proba(np.asarray(proba, dtype=np.float64)))
+
+
+class PredictionEntropyScorer(_TargetProbabilityScorer):
     """Negative mean entropy of the predicted class probabilities on target rows.
 
     A model that is confident on the target scores high. It needs no target
@@ -334,53 +376,12 @@ class PredictionEntropyScorer(_TransferScorer):
     True
     """
 
-    def __call__(self, estimator, X, y=None, sample_domain=None):
-        """Negative mean entropy of ``estimator``'s probabilities on target rows.
-
-        Parameters
-        ----------
-        estimator : classifier
-            The fitted classifier, with ``predict_proba``.
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of the test fold.
-        y : array-like of shape (n_samples,), default=None
-            Ignored.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Their domains; ``None`` takes every row for a target row.
-
-        Returns
-        -------
-        score : float
-            At most 0; closer to 0 is more confident.
-        """
-        _check_proba(estimator, "PredictionEntropyScorer")
-        sample_domain = self._domains(
-            X,
-            sample_domain,
-            need_source=False,
-            splitters="TargetKFold or SourceTargetShuffleSplit",
-        )
-        proba = estimator.predict_proba(_safe_indexing(X, sample_domain < 0))
+    def _score_proba(self, proba):
         proba = np.clip(proba, 1e-15, 1.0)
-        return float(np.mean(np.sum(proba * np.log(proba), axis=1)))
+        return np.mean(np.sum(proba * np.log(proba), axis=1))
 
 
-def _target_proba(scorer, estimator, X, sample_domain):
-    """Predicted class probabilities of the test fold's target rows."""
-    name = type(scorer).__name__
-    _check_proba(estimator, name)
-    sample_domain = scorer._domains(
-        X,
-        sample_domain,
-        need_source=False,
-        splitters="TargetKFold or SourceTargetShuffleSplit",
-    )
-    return np.asarray(
-        estimator.predict_proba(_safe_indexing(X, sample_domain < 0)), dtype=np.float64
-    )
-
-
-class InformationMaximizationScorer(_TransferScorer):
+class InformationMaximizationScorer(_TargetProbabilityScorer):
     """Mutual information between the target rows and their predicted classes.
 
     The score is ``H(mean p) - mean H(p)``: the entropy of the average
@@ -434,33 +435,14 @@ class InformationMaximizationScorer(_TransferScorer):
     0.000
     """
 
-    def __call__(self, estimator, X, y=None, sample_domain=None):
-        """Information maximisation score of ``estimator`` on the target rows.
-
-        Parameters
-        ----------
-        estimator : classifier
-            The fitted classifier, with ``predict_proba``.
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of the test fold.
-        y : array-like of shape (n_samples,), default=None
-            Ignored.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Their domains; ``None`` takes every row for a target row.
-
-        Returns
-        -------
-        score : float
-            Between 0 and ``log(n_classes)``; higher is better.
-        """
-        proba = _target_proba(self, estimator, X, sample_domain)
+    def _score_proba(self, proba):
         proba = proba / proba.sum(axis=1, keepdims=True)
         diversity = entr(proba.mean(axis=0)).sum()
         confidence = entr(proba).sum(axis=1).mean()
-        return float(max(diversity - confidence, 0.0))
+        return max(diversity - confidence, 0.0)
 
 
-class SoftNeighborhoodDensityScorer(_TransferScorer):
+class SoftNeighborhoodDensityScorer(_TargetProbabilityScorer):
     """Soft neighbourhood density (SND) of the predictions on the target rows.
 
     Each target row is described by its predicted class probabilities,
@@ -533,34 +515,9 @@ class SoftNeighborhoodDensityScorer(_TransferScorer):
         self.max_rows = max_rows
         self.random_state = random_state
 
-    def __call__(self, estimator, X, y=None, sample_domain=None):
-        """Soft neighbourhood density of ``estimator``'s target predictions.
-
-        Parameters
-        ----------
-        estimator : classifier
-            The fitted classifier, with ``predict_proba``.
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of the test fold.
-        y : array-like of shape (n_samples,), default=None
-            Ignored.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Their domains; ``None`` takes every row for a target row.
-
-        Returns
-        -------
-        score : float
-            Between 0 and ``log(n_rows - 1)``; higher is denser.
-        """
-        self._validate_params()
+    def _target_rows(self, X, sample_domain):
         if sample_domain is not None:
-            sample_domain = self._domains(
-                X,
-                sample_domain,
-                need_source=False,
-                splitters="TargetKFold or SourceTargetShuffleSplit",
-            )
-            target = np.flatnonzero(sample_domain < 0)
+            target = super()._target_rows(X, sample_domain)
         else:
             target = np.arange(_num_samples(X))
         if self.max_rows is not None and target.size > self.max_rows:
@@ -571,8 +528,9 @@ class SoftNeighborhoodDensityScorer(_TransferScorer):
                 "SoftNeighborhoodDensityScorer needs at least 2 target rows "
                 f"(each is compared with the others), got {target.size}."
             )
-        rows = _safe_indexing(X, target)
-        proba = _target_proba(self, estimator, rows, None)
+        return target
+
+    def _score_proba(self, proba):
         norm = np.linalg.norm(proba, axis=1, keepdims=True)
         features = proba / np.where(norm > 0, norm, 1.0)
         logits = features @ features.T / self.temperature
@@ -581,7 +539,7 @@ class SoftNeighborhoodDensityScorer(_TransferScorer):
         np.fill_diagonal(log_p, 0.0)
         entropy = -np.sum(np.exp(log_p) * log_p, axis=1)
         # the diagonal holds exp(0) * 0 = 0: self-similarity is left out
-        return float(entropy.mean())
+        return entropy.mean()
 
 
 class ImportanceWeightedScorer(_TransferScorer):

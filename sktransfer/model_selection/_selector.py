@@ -13,11 +13,11 @@ from sklearn.base import ClassifierMixin, MetaEstimatorMixin, _fit_context, clon
 from sklearn.metrics import check_scoring
 from sklearn.utils import _safe_indexing, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
 from .._domain import BaseDomainAdapter, labeled_mask
+from ..utils._delegation import ClassifierOutputsMixin
 from ..utils._warnings import warn
 from ._fit import fit_with_sample_domain
 from ._split import TargetKFold
@@ -127,16 +127,9 @@ def _nan_std(scores):
     )
 
 
-def _best_estimator_has(attr):
-    def check(self):
-        if hasattr(self, "best_estimator_"):
-            return hasattr(self.best_estimator_, attr)
-        return True
-
-    return check
-
-
-class TransferSelector(ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter):
+class TransferSelector(
+    ClassifierOutputsMixin, ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter
+):
     """Pick the model that predicts the target best: a transfer method or a baseline.
 
     A practitioner's question is not "how well does method X do" but "which
@@ -627,38 +620,16 @@ class TransferSelector(ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter):
         lines.append(f"verdict: use {self.best_name_}; {reading}.")
         return "\n".join(lines)
 
+    _fitted_estimator_attr = "best_estimator_"
+
+    def _final_estimator(self):
+        from ..benchmark._baselines import _default_estimator
+
+        return _default_estimator(self.base_estimator)
+
     def _check_X(self, X):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, accept_sparse=("csr", "csc"))
-
-    def predict(self, X):
-        """Predict with the winner.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        X = self._check_X(X)
-        return self.best_estimator_.predict(X)
-
-    @available_if(_best_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities of the winner.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._check_X(X)
-        return self.best_estimator_.predict_proba(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -225,6 +225,8 @@ def test_office_caltech_one_pair(capsys):
         "dslr->webcam",
         "--n-repeats",
         "1",
+        "--methods",
+        *BASELINE_ARG,
     )
     accuracy = parse_table(out)["dslr->webcam"]
     # dslr and webcam are close domains: source-only is far above chance (0.1)
@@ -248,7 +250,7 @@ def test_download_is_the_default_as_the_readme_says():
     """Case 17: the README and the CLI agree that missing data is downloaded."""
     from sktransfer.cli import _build_parser
 
-    _, bench = _build_parser()
+    _, bench, _ = _build_parser()
     assert bench.parse_args([]).download is True
     assert bench.parse_args(["--no-download"]).download is False
     readme = (Path(__file__).parents[1] / "README.md").read_text()

@@ -160,7 +160,7 @@ class TransferSelector(
     baseline.
 
     Cost: ``k`` candidates (the 3 baselines included) x ``cv * n_repeats``
-    folds fits, plus one refit of the winner, run in parallel over
+    folds (7 x 20 by default) fits, plus one refit of the winner, run in parallel over
     ``n_jobs`` (``n_fits_`` says how many were made); without target labels
     ``k - 2`` fits. :meth:`summary` prints the table.
 
@@ -190,12 +190,16 @@ class TransferSelector(
         that does not reward a collapsed model predicting one class
         everywhere (``benchmarks/selection_office_caltech.py``: regret 0.008
         against the oracle on Amazon, 0.046 on Office-Caltech).
-    cv : int, default=5
-        Folds of the labeled target rows (fewer when there are fewer labeled
-        target rows; stratified when every class has ``cv`` of them); parts
-        of the target rows without labels.
-    n_repeats : int, default=3
-        Times the folds are drawn anew.
+    cv : int, default=10
+        Folds of the labeled target rows (leave-one-out when there are fewer
+        labeled target rows; stratified when every class has ``cv`` of
+        them); parts of the target rows without labels. Many folds keep the
+        training sets of the folds close to all the labeled rows: with a few
+        target labels, target-only learns much from each one, and fewer
+        folds would underrate it against the candidates that lean on the
+        source.
+    n_repeats : int, default=2
+        Times the folds are drawn anew (once for leave-one-out).
     confidence_level : float, default=0.8
         Level of the gain intervals, and so of the evidence that a transfer
         candidate must show to win.
@@ -299,8 +303,8 @@ class TransferSelector(
         base_estimator=None,
         scoring=None,
         unsupervised_scoring=None,
-        cv=5,
-        n_repeats=3,
+        cv=10,
+        n_repeats=2,
         confidence_level=0.8,
         min_unsupervised_gain=0.05,
         n_jobs=None,
@@ -424,7 +428,9 @@ class TransferSelector(
         _, counts = np.unique(y[labeled_target], return_counts=True)
         stratify = bool(counts.min() >= n_splits)
         folds = []
-        for _ in range(self.n_repeats):
+        # leave-one-out splits are the same in every repeat
+        n_repeats = 1 if n_splits == n_labeled else self.n_repeats
+        for _ in range(n_repeats):
             splitter = TargetKFold(
                 n_splits,
                 shuffle=True,

@@ -25,6 +25,7 @@ scikit-learn's digits with shifted target halves (no download)::
 """
 
 import argparse
+import math
 import sys
 
 from . import __version__
@@ -268,6 +269,10 @@ def _format_listing():
     return "\n".join(lines)
 
 
+def _nan_low(value):
+    return -math.inf if math.isnan(value) else value
+
+
 def _benchmark(args, parser):
     from .benchmark import DataUnavailableError, resolve_names, run_benchmark
 
@@ -279,6 +284,22 @@ def _benchmark(args, parser):
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     progress = not args.no_progress and sys.stderr.isatty()
+
+    def pair_done(pair, partial):
+        from tqdm.auto import tqdm
+
+        best = max(
+            partial.methods, key=lambda m: _nan_low(partial.mean_accuracy(m, pair))
+        )
+        line = f"{pair}: done; best {best} {partial.mean_accuracy(best, pair):.3f}"
+        reference = partial.best_baseline()
+        if reference is not None and reference != best:
+            line += f", {reference} {partial.mean_accuracy(reference, pair):.3f}"
+        tqdm.write(line, file=sys.stdout)
+        sys.stdout.flush()
+        if args.output:
+            partial.save(args.output)
+
     try:
         result = run_benchmark(
             args.dataset,
@@ -292,12 +313,14 @@ def _benchmark(args, parser):
             error_score="raise" if args.fail_fast else float("nan"),
             n_jobs=args.n_jobs,
             progress=progress,
+            on_pair_done=pair_done,
         )
     except DataUnavailableError as exc:
         hint = "on the command line: --data-home DIR"
         if not args.download:
             hint += ", or leave out --no-download to fetch them"
         parser.exit(2, f"{parser.prog}: error: {exc}\n({hint})\n")
+    print()
     print(result.format_table())
     notes = result.format_notes()
     if notes:
@@ -433,9 +456,13 @@ def main(argv=None):
       digits: ...
     >>> main(["benchmark", "--pairs", "blur", "--methods", "target_only",
     ...       "--n-repeats", "1", "--no-progress"])  # doctest: +ELLIPSIS
-    digits: target accuracy ...
-    pair    target_only
+    blur: done; best target_only ...
+    <BLANKLINE>
+    digits: target accuracy on the unlabeled target rows, ...
+    method                    blur    mean  gain over target_only  fit s
     ...
+    target_only (baseline)  0...*  0...*  (best baseline)  ...
+    * best on the pair; ...
     0
     """
     parser, bench, select = _build_parser()

@@ -20,20 +20,26 @@ from sktransfer.datasets import load_shifted_digits
 
 BASELINES = ["source_only", "target_only", "pooled"]
 BASELINE_ARG = [",".join(BASELINES)]
-CELL = re.compile(r"(\d\.\d{3}) ± (\d\.\d{3})")
+CELL = re.compile(r"(?<![+\-\d.])(\d\.\d{3})(?=[* ]|$)")
 
 
 def parse_table(text):
-    """``{pair: {method: mean}}`` from the printed table."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    header_at = next(i for i, line in enumerate(lines) if line.startswith("pair "))
-    methods = lines[header_at].split()[1:]
+    """``{pair: {method: mean}}`` from the printed table (methods as rows, pairs
+    as columns, in one or more blocks; the last block adds the ``mean``)."""
     table = {}
-    for line in lines[header_at + 1 :]:
-        cells = CELL.findall(line)
-        if len(cells) == len(methods):
-            pair = line.split()[0]
-            table[pair] = {m: float(c[0]) for m, c in zip(methods, cells)}
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if not line.startswith("method "):
+            continue
+        header = line.split()[1:]
+        pairs = header[: header.index("mean") + 1] if "mean" in header else header
+        for row in lines[i + 2 :]:
+            if not row.strip() or row.startswith("*"):
+                break
+            method = row.split()[0]
+            cells = CELL.findall(row)
+            for pair, value in zip(pairs, cells):
+                table.setdefault(pair, {})[method] = float(value)
     return table
 
 
@@ -284,8 +290,10 @@ def test_a_failing_method_keeps_the_table_and_exits_1(capsys):
         del METHODS["broken_cli"]
     out = capsys.readouterr().out
     assert status == 1
-    [row] = [line for line in out.splitlines() if line.startswith("covariate")]
-    assert CELL.search(row) and row.endswith("failed")  # pooled, then broken_cli
+    assert "covariate: done; best pooled" in out  # printed as the pair finished
+    [row] = [line for line in out.splitlines() if line.startswith("broken_cli")]
+    assert row.split()[1:3] == ["failed", "failed"]  # the pair, then the mean
+    assert set(parse_table(out)["covariate"]) == {"pooled"}
     assert "broken_cli on covariate: RuntimeError: boom" in out.split("Failed fits:")[1]
 
 

@@ -4,13 +4,16 @@ import csv
 import json
 import math
 import os
+import shutil
 import sys
+import textwrap
 import time
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
+from scipy import stats
 from sklearn.base import clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state, get_tags
@@ -302,6 +305,7 @@ def run_benchmark(
     error_score=np.nan,
     n_jobs=None,
     progress=False,
+    on_pair_done=None,
 ):
     """Run methods on the pairs of a data set and score target accuracy.
 
@@ -361,6 +365,10 @@ def run_benchmark(
         uses one BLAS/OpenMP thread.
     progress : bool, default=False
         Show a tqdm progress bar on stderr.
+    on_pair_done : callable, default=None
+        Called as ``on_pair_done(pair, result)`` when every fit of a pair has
+        finished, with the :class:`BenchmarkResult` of the pairs done so far:
+        a long run can show or save its results as it goes.
 
     Returns
     -------
@@ -402,6 +410,25 @@ def run_benchmark(
         base_estimator = TunedLogisticRegression()
     dense_methods = {m.name for m in specs if _needs_dense(m, base_estimator)}
 
+    config = {
+        "dataset": dataset,
+        "pairs": pairs,
+        "methods": [m.name for m in specs],
+        "n_target_labels": int(n_target_labels),
+        "per_class": spec.per_class,
+        "n_repeats": int(n_repeats),
+        "random_state": random_state if isinstance(random_state, int) else None,
+        "preprocessing": spec.preprocessing,
+        "base_estimator": repr(base_estimator),
+    }
+    rank = {(m.name): i for i, m in enumerate(specs)}
+
+    def ordered(records):
+        return sorted(
+            records,
+            key=lambda r: (pairs.index(r["pair"]), r["repeat"], rank[r["method"]]),
+        )
+
     records = []
     bar = tqdm(
         total=len(pairs) * len(seeds) * len(specs),
@@ -409,7 +436,8 @@ def run_benchmark(
         unit="fit",
         file=sys.stderr,
         disable=not progress,
-        dynamic_ncols=True,
+        # a terminal that reports a width of 0 would hide the bar
+        ncols=shutil.get_terminal_size((100, 24)).columns or 100,
     )
     # Fits are small: BLAS/OpenMP threads cost more than they bring (and
     # oversubscribe the cores with n_jobs); parallelism comes from n_jobs.
@@ -456,20 +484,9 @@ def run_benchmark(
             for record in parallel(jobs):
                 records.append(record)
                 bar.update()
-    rank = {(m.name): i for i, m in enumerate(specs)}
-    records.sort(key=lambda r: (pairs.index(r["pair"]), r["repeat"], rank[r["method"]]))
-    config = {
-        "dataset": dataset,
-        "pairs": pairs,
-        "methods": [m.name for m in specs],
-        "n_target_labels": int(n_target_labels),
-        "per_class": spec.per_class,
-        "n_repeats": int(n_repeats),
-        "random_state": random_state if isinstance(random_state, int) else None,
-        "preprocessing": spec.preprocessing,
-        "base_estimator": repr(base_estimator),
-    }
-    return BenchmarkResult(records, config)
+            if on_pair_done is not None:
+                on_pair_done(pair, BenchmarkResult(ordered(records), config))
+    return BenchmarkResult(ordered(records), config)
 
 
 def _mean_std(values):
@@ -691,55 +708,191 @@ class BenchmarkResult:
             sections.append(lines)
         return "\n\n".join("\n".join(lines) for lines in sections)
 
-    def format_table(self):
-        """The accuracy table as text.
+    def best_baseline(self):
+        """The baseline with the best mean accuracy over the pairs.
+
+        Returns
+        -------
+        name : str or None
+            ``None`` when no baseline ran.
+        """
+        kinds = {r["method"]: r.get("kind") for r in self.records}
+        scores = {
+            m: self.mean_accuracy(m) for m in self.methods if kinds.get(m) == "baseline"
+        }
+        scores = {m: v for m, v in scores.items() if not math.isnan(v)}
+        return max(scores, key=scores.get) if scores else None
+
+    def gain(self, method, reference, confidence_level=0.95):
+        """Mean gain of ``method`` over ``reference`` and its interval.
+
+        The differences of accuracy, one per pair and repeat (the two methods
+        saw the same draw), averaged, with a t interval over them.
+
+        Returns
+        -------
+        gain, low, high : float
+            ``nan`` when fewer than two differences exist (``low`` and
+            ``high``) or none (all three).
+        """
+        mine = {
+            (r["pair"], r["repeat"]): r["accuracy"]
+            for r in self.records
+            if r["method"] == method
+        }
+        theirs = {
+            (r["pair"], r["repeat"]): r["accuracy"]
+            for r in self.records
+            if r["method"] == reference
+        }
+        differences = np.array(
+            [mine[k] - theirs[k] for k in mine if k in theirs], dtype=float
+        )
+        differences = differences[np.isfinite(differences)]
+        if not differences.size:
+            return math.nan, math.nan, math.nan
+        mean = float(differences.mean())
+        if differences.size < 2:
+            return mean, math.nan, math.nan
+        half = stats.t.ppf(0.5 + confidence_level / 2, differences.size - 1) * (
+            differences.std(ddof=1) / np.sqrt(differences.size)
+        )
+        return mean, mean - half, mean + half
+
+    def format_table(self, width=100):
+        """The accuracy table as text, fitting ``width`` columns.
+
+        One row per method (the baselines marked), one column per pair (split
+        into blocks of columns when they do not fit), then the mean over
+        pairs, the gain over the best baseline with its 95% interval and the
+        mean fit time. A ``*`` marks the best method of each pair; the cells
+        are means over repeats (the output file has every figure).
+
+        Parameters
+        ----------
+        width : int, default=100
+            Widest line.
 
         Returns
         -------
         table : str
-            One row per pair and a last row with the mean over pairs; one
-            column per method; cells ``mean ± std`` over repeats; a last line
-            with the mean fit time per method.
         """
         summary = {(row["pair"], row["method"]): row for row in self.summary()}
+        reference = self.best_baseline()
+        kinds = {r["method"]: r.get("kind") for r in self.records}
+        best = {}
+        for pair in [*self.pairs, "mean"]:
+            means = {
+                m: summary[pair, m]["accuracy_mean"]
+                for m in self.methods
+                if not (summary[pair, m]["n_failed"] or summary[pair, m]["n_skipped"])
+            }
+            means = {m: v for m, v in means.items() if not math.isnan(v)}
+            best[pair] = max(means, key=means.get) if means else None
 
-        def cell(row):
+        def cell(pair, method):
+            row = summary[pair, method]
             if row["n_failed"]:
-                return "failed"
+                return "failed "
             if row["n_skipped"]:
-                return "skipped"
-            return f"{row['accuracy_mean']:.3f} ± {row['accuracy_std']:.3f}"
+                return "skipped "
+            mark = "*" if best[pair] == method else " "
+            return f"{row['accuracy_mean']:.3f}{mark}"
 
-        header = ["pair", *self.methods]
-        body = [
-            [pair] + [cell(summary[pair, m]) for m in self.methods]
-            for pair in [*self.pairs, "mean"]
-        ]
-        times = ["fit time (s)"] + [
-            f"{summary['mean', m]['fit_time']:.2f}" for m in self.methods
-        ]
-        widths = [
-            max(len(line[i]) for line in [header, *body, times])
-            for i in range(len(header))
-        ]
+        def gain_cell(method):
+            if reference is None:
+                return ""
+            if method == reference:
+                return "(best baseline)"
+            gain, low, high = self.gain(method, reference)
+            if math.isnan(gain):
+                return ""
+            if math.isnan(low):
+                return f"{gain:+.3f}"
+            return f"{gain:+.3f} [{low:+.3f}, {high:+.3f}]"
 
-        def fmt(line):
-            first = line[0].ljust(widths[0])
-            rest = [text.rjust(width) for text, width in zip(line[1:], widths[1:])]
-            return "  ".join([first, *rest]).rstrip()
+        names = [
+            m + (" (baseline)" if kinds.get(m) == "baseline" else "")
+            for m in self.methods
+        ]
+        name_width = max(len("method"), *map(len, names))
+        tail_header = ["mean", f"gain over {reference}" if reference else "", "fit s"]
+        tail = [
+            [
+                cell("mean", m),
+                gain_cell(m),
+                f"{summary['mean', m]['fit_time']:.2f}",
+            ]
+            for m in self.methods
+        ]
+        tail_widths = [
+            max(len(tail_header[i]), *(len(row[i]) for row in tail)) for i in range(3)
+        ]
+        pair_widths = [
+            max(len(pair), *(len(cell(pair, m)) for m in self.methods))
+            for pair in self.pairs
+        ]
+        # blocks of pairs; the last block also holds the mean, gain and time
+        blocks, current, used = [], [], name_width
+        for i, pair_width in enumerate(pair_widths):
+            if current and used + 2 + pair_width > width:
+                blocks.append(current)
+                current, used = [], name_width
+            current.append(i)
+            used += 2 + pair_width
+        tail_width = sum(2 + w for w in tail_widths)
+        if current and used + tail_width > width:
+            blocks.append(current)
+            current = []
+        blocks.append(current)
 
-        rule = "-" * len(fmt(header))
-        lines = [fmt(header), rule, *map(fmt, body[:-1]), rule, fmt(body[-1])]
-        lines.append(fmt(times))
+        lines = []
+        for number, block in enumerate(blocks):
+            last = number == len(blocks) - 1
+            header = ["method".ljust(name_width)] + [
+                self.pairs[i].rjust(pair_widths[i]) for i in block
+            ]
+            if last:
+                header += [
+                    tail_header[0].rjust(tail_widths[0]),
+                    tail_header[1].ljust(tail_widths[1]),
+                    tail_header[2].rjust(tail_widths[2]),
+                ]
+            text = ["  ".join(header).rstrip()]
+            for m, name in zip(self.methods, names):
+                row = [name.ljust(name_width)] + [
+                    cell(self.pairs[i], m).rjust(pair_widths[i]) for i in block
+                ]
+                if last:
+                    values = tail[self.methods.index(m)]
+                    row += [
+                        values[0].rjust(tail_widths[0]),
+                        values[1].ljust(tail_widths[1]),
+                        values[2].rjust(tail_widths[2]),
+                    ]
+                text.append("  ".join(row).rstrip())
+            rule = "-" * max(map(len, text))
+            if lines:
+                lines.append("")
+            lines += [text[0], rule, *text[1:]]
         cfg = self.config
         if "n_target_labels" in cfg:
             per = " per class" if cfg.get("per_class") else ""
             title = (
                 f"{cfg['dataset']}: target accuracy on the unlabeled target rows, "
-                f"mean ± std over {cfg['n_repeats']} repeat(s); "
+                f"mean over {cfg['n_repeats']} repeat(s); "
                 f"{cfg['n_target_labels']} labeled target row(s){per}"
             )
-            lines.insert(0, title)
+            lines.insert(0, textwrap.fill(title, width))
+        legend = "* best on the pair"
+        if reference is not None:
+            legend += (
+                f"; gains are over {reference}, the best baseline over the pairs "
+                "(mean difference per pair and repeat, 95% interval)"
+            )
+            if best["mean"] == reference:
+                legend += f"; no method beats {reference} on average"
+        lines.append(textwrap.fill(legend, width))
         return "\n".join(lines)
 
     def to_json(self, path):

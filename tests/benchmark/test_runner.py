@@ -114,7 +114,8 @@ def test_a_failing_method_is_recorded_or_raised(registry):
     assert math.isnan(result.mean_accuracy("broken"))
     assert result.errors() == ["broken on near: RuntimeError: boom"]
     table = result.format_table()
-    assert "failed" in table.splitlines()[-2]  # the mean row
+    [row] = [line for line in table.splitlines() if line.startswith("broken")]
+    assert row.split()[1:3] == ["failed", "failed"]  # the pair and the mean
     assert not math.isnan(result.mean_accuracy("pooled"))
 
 
@@ -305,3 +306,54 @@ def test_the_base_estimator_sees_labeled_rows_only(name):
     assert all(-1 not in labels for labels in RecordingLogisticRegression.seen)
     assert -1 not in np.asarray(model.classes_).tolist()
     assert -1 not in model.predict(X).tolist()
+
+
+def _fake_result(n_pairs):
+    from sktransfer.benchmark import BenchmarkResult
+
+    rng = np.random.RandomState(0)
+    records = [
+        {
+            "pair": f"domain{p}->domain{p + 1}",
+            "method": method,
+            "kind": "baseline" if method != "transfer" else "feature",
+            "repeat": repeat,
+            "accuracy": base + 0.01 * rng.rand(),
+            "fit_time": 0.1,
+            "error": "",
+        }
+        for p in range(n_pairs)
+        for repeat in range(3)
+        for method, base in (("source_only", 0.5), ("pooled", 0.7), ("transfer", 0.8))
+    ]
+    return BenchmarkResult(
+        records,
+        {"dataset": "toy", "n_target_labels": 3, "per_class": True, "n_repeats": 3},
+    )
+
+
+@pytest.mark.parametrize("n_pairs", [1, 12])
+def test_table_fits_100_columns_and_marks_winners_and_gains(n_pairs):
+    result = _fake_result(n_pairs)
+    table = result.format_table()
+    assert max(map(len, table.splitlines())) <= 100
+    assert result.best_baseline() == "pooled"
+    rows = [line for line in table.splitlines() if line.startswith("transfer")]
+    assert "".join(rows).count("*") == n_pairs + 1  # every pair and the mean
+    gain, low, high = result.gain("transfer", "pooled")
+    assert 0.09 < gain < 0.11 and low < gain < high
+    assert f"{gain:+.3f}" in table and "gain over pooled" in table
+    if n_pairs == 12:  # the pairs are split into blocks, each with the methods
+        assert table.count("method ") > 1
+
+
+def test_results_stream_pair_by_pair(registry):
+    seen = []
+    result = run_benchmark(
+        "toy",
+        methods=["pooled"],
+        n_repeats=1,
+        on_pair_done=lambda pair, partial: seen.append((pair, len(partial.records))),
+    )
+    assert [pair for pair, _ in seen] == result.pairs
+    assert [n for _, n in seen] == list(range(1, len(result.pairs) + 1))

@@ -218,14 +218,15 @@ def _build_parser():
     select.add_argument(
         "--cv",
         type=_positive_int,
-        default=5,
-        help="folds of the labeled target rows (default: 5)",
+        default=10,
+        help="folds of the labeled target rows (default: 10; leave-one-out "
+        "with fewer labeled target rows)",
     )
     select.add_argument(
         "--n-repeats",
         type=_positive_int,
-        default=3,
-        help="repeats of the folds (default: 3)",
+        default=2,
+        help="repeats of the folds (default: 2)",
     )
     select.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     select.add_argument(

@@ -29,12 +29,23 @@ CANDIDATES = list(BASELINES) + list(DEFAULT_METHODS)
 
 
 def _table(result):
-    """``{pair: {method: [accuracy per repeat]}}``."""
+    """``{pair: {method: [accuracy per repeat]}}``, ``{pair: [selector's picks]}``."""
     table = collections.defaultdict(lambda: collections.defaultdict(list))
+    picks = collections.defaultdict(list)
     for record in result.records:
         if record.get("accuracy") is not None and np.isfinite(record["accuracy"]):
             table[record["pair"]][record["method"]].append(record["accuracy"])
-    return table
+        if record.get("selected"):
+            picks[record["pair"]].append(record["selected"])
+    return table, picks
+
+
+def _pick(names):
+    """The most frequent pick, with how often it was made."""
+    if not names:
+        return "-"
+    name, count = collections.Counter(names).most_common(1)[0]
+    return f"{name} {count}/{len(names)}"
 
 
 def main(argv=None):
@@ -68,7 +79,7 @@ def main(argv=None):
                 random_state=0,
                 n_jobs=args.n_jobs,
             )
-        table = _table(result)
+        table, picks = _table(result)
         means = {
             pair: {m: float(np.mean(v)) for m, v in row.items()}
             for pair, row in table.items()
@@ -79,17 +90,22 @@ def main(argv=None):
             key=lambda b: np.mean([row.get(b, np.nan) for row in means.values()]),
         )
         print(f"\n{dataset} (best baseline over the data set: {baseline})")
-        print(f"{'pair':<24}{'best baseline':>20}{'oracle':>24}{'selector':>10}")
-        regrets, gains = [], []
+        print(
+            f"{'pair':<18} {'best baseline':<19} {'oracle':<27}"
+            f"{'selector picked':<26} {'selector':>8}"
+        )
+        regrets, gains, pair_gains = [], [], []
         for pair, row in means.items():
             best_b = max(BASELINES, key=lambda b: row.get(b, -1))
             oracle = max(CANDIDATES, key=lambda m: row.get(m, -1))
             selected = row.get("selector", np.nan)
             regrets.append(row[oracle] - selected)
             gains.append(selected - row[baseline])
+            pair_gains.append(selected - row[best_b])
             print(
-                f"{pair:<24}{best_b:>12} {row[best_b]:.3f}"
-                f"{oracle:>16} {row[oracle]:.3f}{selected:>10.3f}"
+                f"{pair:<18} {best_b:<13}{row[best_b]:.3f} "
+                f"{oracle:<21}{row[oracle]:.3f} {_pick(picks[pair]):<26} "
+                f"{selected:>8.3f}"
             )
         summary.append(
             (
@@ -99,13 +115,17 @@ def main(argv=None):
                 np.mean([r["selector"] for r in means.values()]),
                 float(np.mean(regrets)),
                 float(np.mean(gains)),
+                float(np.mean(pair_gains)),
             )
         )
-    print("\ndata set        best baseline     mean   selector   regret   gain")
-    for dataset, baseline, base_mean, sel_mean, regret, gain in summary:
+    print(
+        "\ndata set        best baseline    mean  selector  regret   gain"
+        "  gain over each pair's best baseline"
+    )
+    for dataset, baseline, base_mean, sel_mean, regret, gain, pair_gain in summary:
         print(
-            f"{dataset:<16}{baseline:<14}{base_mean:>8.3f}{sel_mean:>11.3f}"
-            f"{regret:>9.3f}{gain:>+8.3f}"
+            f"{dataset:<16}{baseline:<13}{base_mean:>7.3f}{sel_mean:>10.3f}"
+            f"{regret:>8.3f}{gain:>+7.3f}{pair_gain:>+8.3f}"
         )
 
 

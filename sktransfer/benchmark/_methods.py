@@ -275,8 +275,8 @@ def _build_prior_logreg_cv(base_estimator, random_state):
     kind="selection",
     description="TransferSelector: the baselines and the quick methods "
     "(prior_logreg, feature_augmentation, iw_discriminative, coral), the winner "
-    "of 5-fold CV on the labeled target rows (repeated twice); transfer only "
-    "when its gain interval lies above 0",
+    "of 20 stratified folds of the labeled target rows; transfer only when its "
+    "gain interval lies above 0",
 )
 def _build_selector(base_estimator, random_state):
     from sktransfer.model_selection import TransferSelector

@@ -33,6 +33,7 @@ _FIELDS = (
     "repeat",
     "seed",
     "accuracy",
+    "selected",
     "n_labeled_target",
     "n_test",
     "fit_time",
@@ -282,6 +283,8 @@ def _run_one(
             record["predict_time"] = time.perf_counter() - start
             _check_classes(model, y_pred)
             record["accuracy"] = float(np.mean(y_pred == y[rows]))
+            if hasattr(model, "best_name_"):  # a selector: what it chose
+                record["selected"] = str(model.best_name_)
         except Exception as exc:
             if error_score == "raise":
                 raise
@@ -508,7 +511,9 @@ class BenchmarkResult:
         ``error`` (empty unless the fit failed), ``skipped`` (empty unless
         the cell was not run: the reason), ``input`` (a note when the method
         got a dense copy of sparse input) and ``warnings`` (the distinct
-        warnings the fit raised, as ``"Category: message"`` strings).
+        warnings the fit raised, as ``"Category: message"`` strings); a
+        selector's records also have ``selected``, the name of the candidate
+        it chose.
     config : dict
         The settings of the run.
 

@@ -26,7 +26,7 @@ __all__ = ["load_shifted_digits", "make_domain_shift"]
 _DOMAIN_NAMES = {"source": 1, "target": -1}
 
 _SHIFTS = ("covariate", "label", "concept", "subspace")
-_DIGIT_SHIFTS = ("rotation", "blur", "translation", "noise", "contrast")
+_DIGIT_SHIFTS = ("rotation", "blur", "translation", "noise", "contrast", "inversion")
 
 # Covariate shift: curvature of the parabola in the labeling rule, how far the
 # target's centre moves along the first feature at severity 1, and how much its
@@ -459,6 +459,7 @@ _DIGIT_MAX = {
     "translation": 2.0,  # pixels, to the right and down
     "noise": 8.0,  # standard deviation of the additive Gaussian noise
     "contrast": 0.8,  # fraction of the contrast removed around the mid-grey 8
+    "inversion": 16.0,  # the grey level around which the pixels are folded
 }
 
 
@@ -474,8 +475,10 @@ def _shift_images(images, shift, severity, rng):
         out = ndimage.shift(images, (0.0, amount, amount), order=1, mode="constant")
     elif shift == "noise":
         out = images + amount * rng.normal(size=images.shape)
-    else:  # contrast
+    elif shift == "contrast":
         out = 8.0 + (1.0 - amount) * (images - 8.0)
+    else:  # inversion
+        out = np.abs(images - amount)
     return np.clip(out, 0.0, 16.0)
 
 
@@ -509,7 +512,14 @@ def load_shifted_digits(
         Gaussian noise with standard deviation ``8 * severity`` added to each
         pixel;
     ``"contrast"``
-        contrast lowered by the fraction ``0.8 * severity`` around mid-grey.
+        contrast lowered by the fraction ``0.8 * severity`` around mid-grey;
+    ``"inversion"``
+        every pixel ``x`` becomes ``|x - 16 * severity|``: at severity 1 the
+        contrast is inverted (white digits on black become black on white,
+        ``16 - x``); in between, the grey levels fold around ``16 * severity``.
+        A mapping learned without target labels can turn the inverted
+        images into a mirror image of the source (see
+        :class:`~sktransfer.model_selection.TransferSelector`).
 
     These are corruptions in the spirit of [2]_, a shift of P(x) by a
     transformation of the inputs [1]_. Pixel values stay floats in [0, 16].
@@ -526,7 +536,8 @@ def load_shifted_digits(
     ----------
     shift : str, default="rotation"
         Transformation applied to the target images: one of ``"rotation"``,
-        ``"blur"``, ``"translation"``, ``"noise"``, ``"contrast"``.
+        ``"blur"``, ``"translation"``, ``"noise"``, ``"contrast"``,
+        ``"inversion"``.
     severity : float in [0, 1], default=0.5
         Strength of the transformation; 0 leaves the target images unchanged
         (the two halves are then identically distributed).

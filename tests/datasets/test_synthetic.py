@@ -16,7 +16,7 @@ from sktransfer import source_target_split
 from sktransfer.datasets import load_shifted_digits, make_domain_shift
 
 SHIFTS = ["covariate", "label", "concept", "subspace"]
-DIGIT_SHIFTS = ["rotation", "blur", "translation", "noise", "contrast"]
+DIGIT_SHIFTS = ["rotation", "blur", "translation", "noise", "contrast", "inversion"]
 
 
 def _split(X, y, sample_domain):
@@ -351,3 +351,13 @@ def test_error_lists_every_valid_shift():
         make_domain_shift(shift="covariate-shift")
     for shift in SHIFTS:
         assert re.search(f"'{shift}'", str(info.value))
+
+
+def test_inversion_at_severity_one_inverts_the_contrast():
+    X0, _, sample_domain = load_shifted_digits(
+        "inversion", severity=0.0, random_state=3
+    )
+    X1, _, _ = load_shifted_digits("inversion", severity=1.0, random_state=3)
+    target = sample_domain < 0
+    np.testing.assert_allclose(X1[target], 16.0 - X0[target])
+    np.testing.assert_array_equal(X1[~target], X0[~target])

@@ -201,3 +201,78 @@ def test_without_target_labels_a_collapsed_model_is_never_chosen():
         candidates, unsupervised_scoring=PredictionEntropyScorer(), **params
     ).fit(X, y, sample_domain=sample_domain)
     assert entropy.best_name_ == "collapsed"
+
+
+def _few_labels_per_class(per_class, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(240, 3))
+    y_true = np.tile(np.arange(4), 60)
+    X[:, 0] += 2 * y_true
+    sample_domain = np.r_[np.ones(120, int), -np.ones(120, int)]
+    y = hide_target_labels(
+        y_true, sample_domain, n_labeled=per_class, per_class=True, random_state=seed
+    )
+    return X, y, sample_domain
+
+
+def test_folds_keep_the_class_proportions_of_the_labeled_rows():
+    # 3 labels per class: 10 folds would always leave the held-out row's class
+    # one row short in training; the folds are 3, drawn 7 times (about 20)
+    X, y, sample_domain = _few_labels_per_class(3)
+    selector = TransferSelector([], base_estimator=LogisticRegression(), cv=10)
+    labeled_target = (sample_domain < 0) & (y != -1)
+    folds, n_splits = selector._target_folds(
+        y, labeled_target, np.random.RandomState(0)
+    )
+    assert n_splits == 3 and len(folds) == 21
+    for train, test in folds:
+        assert np.all(labeled_target[test])
+        assert sorted(y[test]) == [0, 1, 2, 3]
+        kept = train[labeled_target[train]]
+        assert np.all(np.bincount(y[kept]) == 2)
+        assert np.isin(np.flatnonzero(sample_domain > 0), train).all()
+    selector.fit(X, y, sample_domain=sample_domain)
+    assert selector.n_fits_ == 3 * 21 + 1
+
+
+def test_a_class_with_one_label_is_never_held_out():
+    X, y, sample_domain = _few_labels_per_class(3)
+    single = np.flatnonzero((sample_domain < 0) & (y == 3))[1:]
+    y[single] = -1  # class 3 keeps one labeled target row
+    selector = TransferSelector([], base_estimator=LogisticRegression(), n_repeats=1)
+    with pytest.warns(UserWarning, match="1 labeled target row.* never held out"):
+        selector.fit(X, y, sample_domain=sample_domain)
+    assert selector.n_fits_ == 3 * 12 + 1  # 3 folds drawn 4 times
+    X, y, sample_domain = _few_labels_per_class(1)
+    with pytest.warns(UserWarning, match="Every class has a single labeled"):
+        selector.fit(X, y, sample_domain=sample_domain)
+    assert selector.n_fits_ == 3 * 4 + 1
+
+
+def test_a_mapping_that_mirrors_the_classes_is_not_chosen_with_a_few_labels():
+    # inverted contrast: Subspace Alignment maps the target onto a mirror image
+    # of the source and scores far below chance; a few target labels show it
+    from sktransfer.datasets import load_shifted_digits
+    from sktransfer.feature import SubspaceAlignment
+
+    X, y_true, sample_domain = load_shifted_digits(
+        "inversion", severity=1.0, random_state=0
+    )
+    X = X / 16.0
+    base = LogisticRegression(max_iter=300)
+    mirror = make_transfer_pipeline(SubspaceAlignment(n_components=20), clone(base))
+    y = hide_target_labels(
+        y_true, sample_domain, n_labeled=3, per_class=True, random_state=0
+    )
+    hidden = (sample_domain < 0) & (y == -1)
+    assert _hidden_accuracy(mirror, X, y, y_true, sample_domain) < 0.1
+    selector = TransferSelector(
+        [("sa", mirror)], base_estimator=base, cv=3, n_repeats=1, random_state=0
+    ).fit(X, y, sample_domain=sample_domain)
+    assert selector.best_name_ == "target_only"
+    assert selector.score(X[hidden], y_true[hidden]) > 0.6
+    unlabeled = TransferSelector([("sa", mirror)], base_estimator=base, cv=3)
+    unlabeled.fit(
+        X, np.where(sample_domain < 0, -1, y_true), sample_domain=sample_domain
+    )
+    assert "swaps the classes" in unlabeled.summary()

@@ -18,6 +18,7 @@ Run::
 
 import argparse
 import collections
+import os
 import warnings
 
 import numpy as np
@@ -59,6 +60,11 @@ def main(argv=None):
     parser.add_argument("--pairs", help="comma-separated pairs (default: all)")
     parser.add_argument("--n-repeats", type=int, default=3)
     parser.add_argument("--n-jobs", type=int, default=-1)
+    parser.add_argument(
+        "--save-dir",
+        help="folder to write each data set's records to (DATASET.json, with "
+        "the selector's fold scores)",
+    )
     args = parser.parse_args(argv)
     datasets = args.dataset or [
         "synthetic",
@@ -79,6 +85,9 @@ def main(argv=None):
                 random_state=0,
                 n_jobs=args.n_jobs,
             )
+        if args.save_dir:
+            os.makedirs(args.save_dir, exist_ok=True)
+            result.to_json(os.path.join(args.save_dir, f"{dataset}.json"))
         table, picks = _table(result)
         means = {
             pair: {m: float(np.mean(v)) for m, v in row.items()}

@@ -283,8 +283,17 @@ def _run_one(
             record["predict_time"] = time.perf_counter() - start
             _check_classes(model, y_pred)
             record["accuracy"] = float(np.mean(y_pred == y[rows]))
-            if hasattr(model, "best_name_"):  # a selector: what it chose
+            if hasattr(model, "best_name_"):  # a selector: what it chose, and why
                 record["selected"] = str(model.best_name_)
+                results = model.cv_results_
+                splits = [k for k in results if k.startswith("split")]
+                record["selection_scores"] = {
+                    str(name): [float(results[k][i]) for k in splits]
+                    for i, name in enumerate(results["name"])
+                }
+                record["selection_test_train_ratio"] = float(
+                    getattr(model, "_test_train_ratio", 0.0)
+                )
         except Exception as exc:
             if error_score == "raise":
                 raise
@@ -513,7 +522,9 @@ class BenchmarkResult:
         got a dense copy of sparse input) and ``warnings`` (the distinct
         warnings the fit raised, as ``"Category: message"`` strings); a
         selector's records also have ``selected``, the name of the candidate
-        it chose.
+        it chose, ``selection_scores`` (``{candidate: [score per fold]}``)
+        and ``selection_test_train_ratio`` (held-out to training rows of its
+        folds).
     config : dict
         The settings of the run.
 

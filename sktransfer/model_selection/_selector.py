@@ -450,8 +450,9 @@ class TransferSelector(
         ]
         self.criterion_ = "target_cv"
         self.n_fits_ = len(results)
+        self._test_train_ratio = 1.0 / (n_splits - 1)
         self._choose(
-            candidates, scores, fit_times, errors, 1.0 / (n_splits - 1), min_gain=0.0
+            candidates, scores, fit_times, errors, self._test_train_ratio, min_gain=0.0
         )
         return candidates, None
 

@@ -152,8 +152,9 @@ class TransferSelector(
       failure: where the target is the source with its contrast inverted
       (``load_shifted_digits("inversion")``), Subspace Alignment, TCA, JDA
       and CORAL map it onto a mirror image of the source and score 0.000,
-      far below chance, and every label-free criterion ranks at least one
-      of them above source-only (which scores 0.000 too); with 3 labeled
+      far below chance, and information maximization and circular
+      validation rank Subspace Alignment above source-only (which scores
+      0.000 too); with 3 labeled
       target rows per class the selector picks a model that scores about
       0.8 (``benchmarks/selection_mirror.py``). :meth:`summary` says so.
 

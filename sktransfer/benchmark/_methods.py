@@ -275,7 +275,7 @@ def _build_prior_logreg_cv(base_estimator, random_state):
     kind="selection",
     description="TransferSelector: the baselines and the quick methods "
     "(prior_logreg, feature_augmentation, iw_discriminative, coral), the winner "
-    "of 20 stratified folds of the labeled target rows; transfer only when its "
+    "of about 20 stratified folds of the labeled target rows; transfer only when its "
     "gain interval lies above 0",
 )
 def _build_selector(base_estimator, random_state):

@@ -154,9 +154,9 @@ class TransferSelector(
       and CORAL map it onto a mirror image of the source and score 0.000,
       far below chance, and information maximization and circular
       validation rank Subspace Alignment above source-only (which scores
-      0.000 too); with 3 labeled
-      target rows per class the selector picks a model that scores about
-      0.8 (``benchmarks/selection_mirror.py``). :meth:`summary` says so.
+      0.000 too); with 3 labeled target rows per class the selector picks
+      a model that scores about 0.8 (``benchmarks/selection_mirror.py``).
+      :meth:`summary` says so.
 
     The **gain** of a candidate is its score minus that of the best baseline
     (the baseline with the best mean), per fold, with a confidence interval
@@ -386,7 +386,7 @@ class TransferSelector(
             candidates, fitted = self._select_plain(candidates)
         elif labeled_target.sum() >= 2:
             candidates, fitted = self._select_by_target_cv(
-                candidates, X, y, sample_domain, rng
+                candidates, X, y, sample_domain, labeled_target, rng
             )
         else:
             candidates, fitted = self._select_unsupervised(
@@ -432,8 +432,9 @@ class TransferSelector(
         self.n_fits_ = 0
         return candidates, None
 
-    def _select_by_target_cv(self, candidates, X, y, sample_domain, rng):
-        labeled_target = labeled_mask(y, sample_domain) & (sample_domain < 0)
+    def _select_by_target_cv(
+        self, candidates, X, y, sample_domain, labeled_target, rng
+    ):
         folds, n_splits = self._target_folds(y, labeled_target, rng)
         results = self._run(
             delayed(_fit_and_score)(
@@ -451,9 +452,8 @@ class TransferSelector(
         ]
         self.criterion_ = "target_cv"
         self.n_fits_ = len(results)
-        self._test_train_ratio = 1.0 / (n_splits - 1)
         self._choose(
-            candidates, scores, fit_times, errors, self._test_train_ratio, min_gain=0.0
+            candidates, scores, fit_times, errors, 1.0 / (n_splits - 1), min_gain=0.0
         )
         return candidates, None
 
@@ -589,7 +589,15 @@ class TransferSelector(
                 for i in range(len(candidates))
             ]
         )
-        self._set_results(candidates, scores, fit_times, errors, gains, best_baseline)
+        self._set_results(
+            candidates,
+            scores,
+            fit_times,
+            errors,
+            gains,
+            best_baseline,
+            test_train_ratio,
+        )
         transfer = np.flatnonzero(~is_baseline & ~failed)
         clear = [i for i in transfer if gains[i, 1] > 0 and gains[i, 0] > min_gain]
         self.best_index_ = (
@@ -604,7 +612,16 @@ class TransferSelector(
             self.verdict_ = "helps" if helps else "hurts" if high < 0 else "ties"
         self.negative_transfer_ = self.verdict_ == "hurts"
 
-    def _set_results(self, candidates, scores, fit_times, errors, gains, best_baseline):
+    def _set_results(
+        self,
+        candidates,
+        scores,
+        fit_times,
+        errors,
+        gains,
+        best_baseline,
+        test_train_ratio=0.0,
+    ):
         means, spread = _nan_mean(scores), _nan_std(scores)
         results = {
             "name": np.array([c[0] for c in candidates], dtype=object),
@@ -625,6 +642,8 @@ class TransferSelector(
         results["error"] = np.array(errors, dtype=object)
         self.cv_results_ = results
         self.best_baseline_ = candidates[best_baseline][0]
+        # held-out to training rows of the folds, for the benchmark's records
+        self._test_train_ratio = test_train_ratio
 
     def summary(self):
         """The table of candidates and the verdict, as text.

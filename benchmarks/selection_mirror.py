@@ -20,7 +20,7 @@ Run::
 
     python benchmarks/selection_mirror.py --n-repeats 3
 
-About a minute on 2 cores. The base classifier is
+About 10 s per draw on 2 cores. The base classifier is
 ``LogisticRegression(max_iter=1000)`` on pixels scaled to [0, 1].
 """
 

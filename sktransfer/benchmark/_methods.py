@@ -275,14 +275,14 @@ def _build_prior_logreg_cv(base_estimator, random_state):
     kind="selection",
     description="TransferSelector: the baselines and the quick methods "
     "(prior_logreg, feature_augmentation, iw_discriminative, coral), the winner "
-    "of about 20 stratified folds of the labeled target rows; transfer only when its "
+    "of about 10 stratified folds of the labeled target rows; transfer only when its "
     "gain interval lies above 0",
 )
 def _build_selector(base_estimator, random_state):
     from sktransfer.model_selection import TransferSelector
 
     return TransferSelector(
-        base_estimator=base_estimator, n_repeats=2, random_state=random_state
+        base_estimator=base_estimator, n_repeats=1, random_state=random_state
     )
 
 

@@ -4,6 +4,7 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import textwrap
@@ -55,6 +56,9 @@ _HIDDEN_WARNINGS = (
     ImportWarning,
     ResourceWarning,
 )
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
 class DataUnavailableError(OSError):
@@ -652,9 +656,12 @@ class BenchmarkResult:
         -------
         warnings : list of dict
             In order of first appearance, with the keys ``"message"``
-            (``"Category: text"``), ``"count"`` (the number of fits that
-            raised it), ``"methods"`` and ``"pairs"`` (those fits' methods
-            and pairs, in the order of the run).
+            (``"Category: text"``, as first raised), ``"count"`` (the number
+            of fits that raised it), ``"variants"`` (how many texts that
+            differ only in their numbers it stands for: "54 of the 64
+            features" and "52 of the 64 features" are one warning),
+            ``"methods"`` and ``"pairs"`` (those fits' methods and pairs, in
+            the order of the run).
 
         Examples
         --------
@@ -671,14 +678,26 @@ class BenchmarkResult:
         for r in self.records:
             for message in r.get("warnings") or ():
                 entry = found.setdefault(
-                    message,
-                    {"message": message, "count": 0, "methods": {}, "pairs": {}},
+                    _NUMBER.sub("#", message),
+                    {
+                        "message": message,
+                        "count": 0,
+                        "variants": {},
+                        "methods": {},
+                        "pairs": {},
+                    },
                 )
                 entry["count"] += 1
+                entry["variants"][message] = None
                 entry["methods"][r["method"]] = None
                 entry["pairs"][r["pair"]] = None
         return [
-            {**entry, "methods": list(entry["methods"]), "pairs": list(entry["pairs"])}
+            {
+                **entry,
+                "variants": len(entry["variants"]),
+                "methods": list(entry["methods"]),
+                "pairs": list(entry["pairs"]),
+            }
             for entry in found.values()
         ]
 
@@ -716,8 +735,14 @@ class BenchmarkResult:
             for entry in found:
                 pairs = entry["pairs"]
                 where = ", ".join(pairs) if len(pairs) <= 4 else f"{len(pairs)} pairs"
+                variants = entry["variants"]
                 lines += [
                     f"  {entry['message']}",
+                    *(
+                        [f"    ({variants} variants of it, differing in their numbers)"]
+                        if variants > 1
+                        else []
+                    ),
                     f"    in {entry['count']} fit(s): "
                     f"{', '.join(entry['methods'])} on {where}",
                 ]

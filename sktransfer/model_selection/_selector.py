@@ -77,6 +77,26 @@ def _fit_and_score(estimator, X, y, sample_domain, train, test, scoring):
     return score, fit_time, None
 
 
+def _fit_once_and_score(estimator, X, y, sample_domain, folds, scoring):
+    """``_fit_and_score`` for a model that learns from the source rows alone:
+    every fold's training set holds all of them, so one fit serves all folds."""
+    source = np.flatnonzero(sample_domain > 0)
+    start = time.perf_counter()
+    try:
+        fitted = fit_with_sample_domain(
+            estimator, _safe_indexing(X, source), y[source], sample_domain[source]
+        )
+        fit_time = time.perf_counter() - start
+        scorer = check_scoring(fitted, scoring=scoring)
+        return [
+            (float(scorer(fitted, _safe_indexing(X, test), y[test])), fit_time, None)
+            for _, test in folds
+        ]
+    except Exception as exc:
+        error = _describe(exc)
+        return [(np.nan, time.perf_counter() - start, error) for _ in folds]
+
+
 def _fit_on_all(estimator, X, y, sample_domain):
     start = time.perf_counter()
     try:
@@ -167,10 +187,12 @@ class TransferSelector(
     evidence for transfer is clear, so that it does not fall below the best
     baseline.
 
-    Cost: ``k`` candidates (the 3 baselines included) x about
-    ``cv * n_repeats`` folds (7 x 20 by default) fits, plus one refit of the
-    winner, run in parallel over ``n_jobs`` (``n_fits_`` says how many were
-    made); without target labels ``k - 2`` fits. :meth:`summary` prints the table.
+    Cost: ``k - 1`` candidates (the target-only and pooled baselines
+    included) x about ``cv * n_repeats`` folds (6 x 20 by default) fits, one
+    fit of the source-only baseline (its model does not change with the
+    folds), plus one refit of the winner, run in parallel over ``n_jobs``
+    (``n_fits_`` says how many were made); without target labels ``k - 2``
+    fits. :meth:`summary` prints the table.
 
     Parameters
     ----------
@@ -436,13 +458,27 @@ class TransferSelector(
         self, candidates, X, y, sample_domain, labeled_target, rng
     ):
         folds, n_splits = self._target_folds(y, labeled_target, rng)
-        results = self._run(
-            delayed(_fit_and_score)(
+        # The source-only baseline ignores the target rows of a fold's
+        # training set: it is fitted once (a separate task), not once per fold.
+        source_only = [
+            i
+            for i, (name, _, is_baseline) in enumerate(candidates)
+            if is_baseline and name == "source_only"
+        ]
+        tasks = [
+            delayed(_fit_once_and_score)(
+                clone(estimator), X, y, sample_domain, folds, self.scoring
+            )
+            if i in source_only
+            else delayed(_fit_and_score)(
                 clone(estimator), X, y, sample_domain, train, test, self.scoring
             )
-            for _, estimator, _ in candidates
-            for train, test in folds
-        )
+            for i, (_, estimator, _) in enumerate(candidates)
+            for train, test in (folds[:1] if i in source_only else folds)
+        ]
+        results = []
+        for result in self._run(tasks):
+            results.extend(result if isinstance(result, list) else [result])
         shape = (len(candidates), len(folds))
         scores = np.array([r[0] for r in results]).reshape(shape)
         fit_times = np.array([r[1] for r in results]).reshape(shape).mean(axis=1)
@@ -451,7 +487,7 @@ class TransferSelector(
             for i in range(shape[0])
         ]
         self.criterion_ = "target_cv"
-        self.n_fits_ = len(results)
+        self.n_fits_ = len(tasks)
         self._choose(
             candidates, scores, fit_times, errors, 1.0 / (n_splits - 1), min_gain=0.0
         )

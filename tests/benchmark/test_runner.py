@@ -11,6 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 from sktransfer.benchmark import (
     METHODS,
+    BenchmarkResult,
     DatasetSpec,
     DataUnavailableError,
     _runner,
@@ -209,6 +210,7 @@ def test_warnings_are_collected_once_with_their_count(registry, n_jobs):
         {
             "message": "UserWarning: the selector kept too few features",
             "count": 4,
+            "variants": 1,
             "methods": ["warner"],
             "pairs": ["near", "far"],
         }
@@ -216,7 +218,36 @@ def test_warnings_are_collected_once_with_their_count(registry, n_jobs):
     notes = result.format_notes()
     assert notes.count("the selector kept too few features") == 1
     assert "in 4 fit(s): warner on near, far" in notes
+    assert "variants" not in notes
     assert "hidden by default" not in notes
+
+
+def test_warnings_that_differ_only_in_their_numbers_are_one():
+    texts = {
+        "a->b": "UserWarning: 54 of the 64 features shift (alpha=0.05)",
+        "b->a": "UserWarning: 52 of the 64 features shift (alpha=0.05)",
+        "c->a": "UserWarning: 52 of the 64 columns shift (alpha=0.05)",
+    }
+    records = [
+        {
+            "pair": p,
+            "method": "m",
+            "repeat": 0,
+            "accuracy": 0.5,
+            "fit_time": 0.1,
+            "error": "",
+            "warnings": [text],
+        }
+        for p, text in texts.items()
+    ]
+    found = BenchmarkResult(records, {}).warnings()
+    assert [(e["message"], e["count"], e["variants"]) for e in found] == [
+        (texts["a->b"], 2, 2),
+        (texts["c->a"], 1, 1),
+    ]
+    notes = BenchmarkResult(records, {}).format_notes()
+    assert notes.count("features shift") == 1
+    assert "(2 variants of it, differing in their numbers)" in notes
 
 
 def load_sparse_toy(pair, **kwargs):

@@ -97,7 +97,8 @@ def test_cv_results_and_cost():
         f"split{i}_test_score" for i in range(10)
     ]
     assert sorted(results["rank_test_score"]) == [1, 2, 3, 4]
-    assert selector.n_fits_ == 4 * 10 + 1
+    # source-only is fitted once (it sees no target row), the others per fold
+    assert selector.n_fits_ == 1 + 3 * 10 + 1
     best = list(results["name"]).index(selector.best_baseline_)
     assert results["mean_gain"][best] == 0
     assert selector.best_estimator_.predict(X).shape == (X.shape[0],)
@@ -232,7 +233,7 @@ def test_folds_keep_the_class_proportions_of_the_labeled_rows():
         assert np.all(np.bincount(y[kept]) == 2)
         assert np.isin(np.flatnonzero(sample_domain > 0), train).all()
     selector.fit(X, y, sample_domain=sample_domain)
-    assert selector.n_fits_ == 3 * 21 + 1
+    assert selector.n_fits_ == 1 + 2 * 21 + 1  # source-only once
 
 
 def test_a_class_with_one_label_is_never_held_out():
@@ -242,11 +243,11 @@ def test_a_class_with_one_label_is_never_held_out():
     selector = TransferSelector([], base_estimator=LogisticRegression(), n_repeats=1)
     with pytest.warns(UserWarning, match="1 labeled target row.* never held out"):
         selector.fit(X, y, sample_domain=sample_domain)
-    assert selector.n_fits_ == 3 * 12 + 1  # 3 folds drawn 4 times
+    assert selector.n_fits_ == 1 + 2 * 12 + 1  # 3 folds drawn 4 times
     X, y, sample_domain = _few_labels_per_class(1)
     with pytest.warns(UserWarning, match="Every class has a single labeled"):
         selector.fit(X, y, sample_domain=sample_domain)
-    assert selector.n_fits_ == 3 * 4 + 1
+    assert selector.n_fits_ == 1 + 2 * 4 + 1
 
 
 def test_a_mapping_that_mirrors_the_classes_is_not_chosen_with_a_few_labels():

@@ -177,6 +177,11 @@ class TransferSelector(
       0.000 too); with 3 labeled target rows per class the selector picks
       a model that scores about 0.8 (``benchmarks/selection_mirror.py``).
       :meth:`summary` says so.
+    - **With one label per class**, leave-one-out cannot score target-only
+      (the held-out row's class is missing from its training rows). If no
+      other candidate beats chance on the labeled rows, target-only is
+      chosen, with a warning: on the inverted digits it scores 0.647 where
+      every other candidate scores 0.000.
 
     The **gain** of a candidate is its score minus that of the best baseline
     (the baseline with the best mean), per fold, with a confidence interval
@@ -491,7 +496,38 @@ class TransferSelector(
         self._choose(
             candidates, scores, fit_times, errors, 1.0 / (n_splits - 1), min_gain=0.0
         )
+        if n_splits == labeled_target.sum():  # one label per class
+            self._prefer_target_only_over_chance(candidates, scores, errors, folds)
         return candidates, None
+
+    def _prefer_target_only_over_chance(self, candidates, scores, errors, folds):
+        """With one label per class, leave-one-out cannot score target-only.
+        When no other candidate beats guessing on the labeled target rows (a
+        shift that permutes the classes, such as inverted contrast, does
+        this), target-only is the one model not shown to fail."""
+        if self.scoring not in (None, "accuracy", "balanced_accuracy"):
+            return
+        names = [name for name, _, _ in candidates]
+        if "target_only" not in names or errors[names.index("target_only")]:
+            return
+        chance = 1.0 / len(folds)
+        scored = [i for i, name in enumerate(names) if name != "target_only"]
+        means = _nan_mean(scores[scored])
+        if np.any((means > chance) & ~np.array([bool(errors[i]) for i in scored])):
+            return
+        warn(
+            f"No candidate beats chance ({chance:.2f}) on the {len(folds)} labeled "
+            "target rows (one per class): the shift may permute the classes. "
+            "target-only is chosen (leave-one-out cannot score it). Label more "
+            "target rows per class.",
+            UserWarning,
+        )
+        self.best_index_ = names.index("target_only")
+        transfer = [
+            i for i, (_, _, is_baseline) in enumerate(candidates) if not is_baseline
+        ]
+        self.verdict_ = "hurts" if transfer else "ties"
+        self.negative_transfer_ = bool(transfer)
 
     def _target_folds(self, y, labeled_target, rng):
         """``(folds, n_splits)``: repeated stratified folds of the labeled

@@ -277,3 +277,29 @@ def test_a_mapping_that_mirrors_the_classes_is_not_chosen_with_a_few_labels():
         X, np.where(sample_domain < 0, -1, y_true), sample_domain=sample_domain
     )
     assert "swaps the classes" in unlabeled.summary()
+
+
+def test_with_one_label_per_class_target_only_replaces_models_below_chance():
+    # target = the source reflected through the origin: every model that
+    # trusts the source labels names another class; leave-one-out cannot score
+    # target-only, but the 3 labeled rows show that nothing else beats chance
+    rng = np.random.RandomState(0)
+    centres = 4 * np.array([[1, 0], [-0.5, 0.87], [-0.5, -0.87]])
+    y_true = np.repeat(np.arange(3), 60)
+    X_source = centres[y_true] + rng.normal(scale=0.5, size=(180, 2))
+    X_target = -(centres[y_true] + rng.normal(scale=0.5, size=(180, 2)))
+    X = np.vstack([X_source, X_target])
+    y_all = np.concatenate([y_true, y_true])
+    sample_domain = np.repeat([1, -1], 180)
+    y = hide_target_labels(
+        y_all, sample_domain, n_labeled=1, per_class=True, random_state=0
+    )
+    hidden = (sample_domain < 0) & (y == -1)
+    selector = TransferSelector(base_estimator=LogisticRegression(), random_state=0)
+    with pytest.warns(UserWarning, match="No candidate beats chance"):
+        selector.fit(X, y, sample_domain=sample_domain)
+    assert selector.best_name_ == "target_only"
+    assert selector.negative_transfer_
+    assert selector.score(X[hidden], y_all[hidden]) > 0.9
+    source_only = dict(selector.candidates_)["source_only"]
+    assert _hidden_accuracy(source_only, X, y, y_all, sample_domain) < 0.1

@@ -100,7 +100,8 @@ from torch.utils.data import DataLoader
 
 from .._domain import DomainAwareMixin, encode_classes, validate_domain_data
 from ..utils._warnings import warn
-from ._modules import MLP
+from ._inputs import DatasetRows, as_channels_first, as_rows, is_dataset
+from ._modules import MLP, SmallCNN
 from ._persistence import PortableStateMixin
 
 __all__ = [
@@ -313,6 +314,8 @@ class DivergenceMonitor(Callback):
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self.reference_ = self._loss_of_zero_output(net, y)
         inputs = net.batch_input(X) if X is not None else np.zeros(0)
+        if isinstance(inputs, DatasetRows):  # lazily read: the first rows tell
+            inputs = to_numpy(inputs[: min(len(inputs), 64)].stack())
         self.input_scale_ = (
             float(max(abs(inputs.max()), abs(inputs.min()))) if inputs.size else 0.0
         )
@@ -374,9 +377,25 @@ class _BatchIterator:
     def __init__(self, X, y, batch_size, shuffle):
         self.X = {key: torch.as_tensor(value) for key, value in X.items()}
         self.y = None if y is None else torch.as_tensor(y)
-        self.n_rows = len(self.X["X"])
+        self.batches = _PermutedBatches(len(self.X["X"]), batch_size, shuffle)
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        for index in self.batches:
+            X = {key: value[index] for key, value in self.X.items()}
+            yield X, None if self.y is None else self.y[index]
+
+
+class _PermutedBatches:
+    """Batch sampler: row indices, shuffled by torch's generator when ``shuffle``."""
+
+    def __init__(self, n_rows, batch_size, shuffle, as_lists=False):
+        self.n_rows = n_rows
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.as_lists = as_lists  # a DataLoader reads item by item
 
     def __len__(self):
         return math.ceil(self.n_rows / self.batch_size)
@@ -386,8 +405,7 @@ class _BatchIterator:
         order = torch.randperm(n) if self.shuffle else torch.arange(n)
         for start in range(0, n, self.batch_size):
             index = order[start : start + self.batch_size]
-            X = {key: value[index] for key, value in self.X.items()}
-            yield X, None if self.y is None else self.y[index]
+            yield index.tolist() if self.as_lists else index
 
 
 class _InitState:
@@ -455,8 +473,13 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         ``get_params`` keeps the one asked for.
     verbose : int, default=0
         skorch's printing of each epoch.
+    augment : callable or None, default=None
+        Applied to the input tensor of every training batch, on the device
+        (never in validation or prediction): data augmentation, e.g.
+        :func:`~sktransfer.deep.default_augmentation` for images. It must
+        keep the shape of the batch.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initialisation, shuffling and dropout.
+        Seeds the initialisation, shuffling, dropout and augmentation.
     **kwargs : dict
         Other skorch parameters (``max_epochs=10``, ``callbacks``,
         ``module__*``, ``optimizer__*``, ``iterator_train__*``, ...).
@@ -484,7 +507,10 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
     (3,)
     """
 
-    _parameter_constraints = {"random_state": ["random_state"]}
+    _parameter_constraints = {
+        "augment": [callable, None],
+        "random_state": ["random_state"],
+    }
 
     initialized_ = _InitState()
     history_ = _InitState()
@@ -501,6 +527,7 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         train_split=None,
         device="auto",
         verbose=0,
+        augment=None,
         random_state=None,
         **kwargs,
     ):
@@ -516,6 +543,7 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
             verbose=verbose,
             **kwargs,
         )
+        self.augment = augment
         self.random_state = random_state
 
     # --- parameters ----------------------------------------------------------
@@ -567,17 +595,24 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
 
     # --- fitting -------------------------------------------------------------
 
-    def fit(self, X, y, *, sample_domain=None, **fit_params):
+    def fit(self, X, y=None, *, sample_domain=None, **fit_params):
         """Train the network on the rows of all domains.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
-            Rows of all domains: tabular rows or image tensors (channels
-            first). Cast to float32.
-        y : array-like of shape (n_samples,)
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...), \
+                or torch Dataset
+            Rows of all domains: tabular rows or images, channels first
+            ``(n, C, H, W)`` or channels last ``(n, H, W, C)`` with ``C`` 1
+            or 3 (turned channels first). Cast to float32. A torch
+            ``Dataset`` (items ``(x, y)``, e.g. an
+            :class:`~sktransfer.deep.ImageFolder`) is read batch by batch,
+            never whole; its loader's options as ``iterator_train__*``
+            (``num_workers``, ...).
+        y : array-like of shape (n_samples,) or None
             Labels; ``-1`` on unlabeled target rows (``"-1"`` among string
-            labels).
+            labels). ``None`` with a Dataset takes its items' labels (its
+            ``targets`` when it has them).
         sample_domain : array-like of shape (n_samples,), default=None
             Positive on source rows, negative on target rows; ``None``
             means every row is a source row.
@@ -597,9 +632,7 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
     def _prepare_fit(self, X, y, sample_domain, classes=None):
         """Validate parameters and data, set the classes, shape and device."""
         self._validate_hyperparameters()
-        X, y, sample_domain = validate_domain_data(
-            self, X, y, sample_domain, dtype=np.float32, allow_nd=True
-        )
+        X, y, sample_domain = self._validate_fit_data(X, y, sample_domain)
         labeled_classes, _ = encode_classes(y, sample_domain)
         if labeled_classes.size == 0:
             raise ValueError(f"{type(self).__name__} got no labeled row to train on.")
@@ -608,7 +641,30 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         )
         self.input_shape_ = tuple(X.shape[1:])
         self.device_ = resolve_device(vars(self)["device"])
-        return _torch_ready(X), y, sample_domain
+        return X, y, sample_domain
+
+    def _validate_fit_data(self, X, y, sample_domain, reset=True):
+        """Arrays validated and cast to float32, channels-last images turned
+        channels first; a torch Dataset wrapped in a :class:`DatasetRows`
+        view, its labels read from it unless ``y`` is given."""
+        if not is_dataset(X):
+            X, y, sample_domain = validate_domain_data(
+                self, X, y, sample_domain, dtype=np.float32, allow_nd=True, reset=reset
+            )
+            return _torch_ready(as_channels_first(X)), y, sample_domain
+        rows = as_rows(X)
+        if y is None:
+            y = rows.labels()
+        # the rows are read lazily: y and the domains are checked against a
+        # stand-in of their length (one column per channel or feature)
+        first = rows[0]
+        stand_in = np.zeros(
+            (len(rows), first.shape[0] if first.ndim else 1), np.float32
+        )
+        _, y, sample_domain = validate_domain_data(
+            self, stand_in, y, sample_domain, dtype=np.float32, reset=reset
+        )
+        return rows, y, sample_domain
 
     def _fit_domains(self, X, y, sample_domain, **fit_params):
         """Train on every row; the label loss sees the labeled ones."""
@@ -648,7 +704,7 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
                 pass  # how skorch stops early: EarlyStopping raises it (so does Ctrl-C)
         self.notify("on_train_end", X=X_domains, y=y_encoded)
 
-    def partial_fit(self, X, y, classes=None, *, sample_domain=None, **fit_params):
+    def partial_fit(self, X, y=None, classes=None, *, sample_domain=None, **fit_params):
         """Train ``max_epochs`` more epochs on every row, without re-initialising.
 
         The first call initialises the network as ``fit`` does (with the
@@ -674,10 +730,10 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         """
         fitted = bool(self.initialized_) and hasattr(self, "classes_inferred_")
         if fitted:
-            X, y, sample_domain = validate_domain_data(
-                self, X, y, sample_domain, dtype=np.float32, allow_nd=True, reset=False
+            X, y, sample_domain = self._validate_fit_data(
+                X, y, sample_domain, reset=False
             )
-            X = _torch_ready(self._check_shape(X))
+            X = self._check_shape(X)
         else:
             X, y, sample_domain = self._prepare_fit(X, y, sample_domain, classes)
         with _torch_seed(_seed(self.random_state), self.device_):
@@ -746,7 +802,8 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         module.eval()
         try:
             with torch.no_grad():
-                x = to_tensor(np.asarray(X), device=device)
+                x = X.stack() if isinstance(X, DatasetRows) else np.asarray(X)
+                x = to_tensor(x, device=device)
                 return module(x) if run is None else run(module, x)
         except RuntimeError as exc:
             raise ValueError(
@@ -816,9 +873,15 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         return self
 
     def initialize_module(self):
-        """Build ``module_`` from ``module`` (``None``: an :class:`MLP`)."""
+        """Build ``module_`` from ``module``.
+
+        ``None`` means a :class:`SmallCNN` for images (rows of shape
+        ``(C, H, W)``) and an :class:`MLP` for other rows.
+        """
         module = self.module
-        if module is None:
+        if module is None and SmallCNN.takes(self.input_shape_):
+            module = partial(SmallCNN, self.input_shape_[0], len(self.classes_))
+        elif module is None:
             module = partial(MLP, int(np.prod(self.input_shape_)), len(self.classes_))
         self.module_ = self.initialized_instance(module, self.get_params_for("module"))
         return self
@@ -857,10 +920,27 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         """The input tensor of a batch (a dict in training, a tensor after)."""
         return x["X"] if isinstance(x, Mapping) else x
 
+    def input_tensor(self, x):
+        """The input tensor of a batch on the device, augmented in training.
+
+        Parameters
+        ----------
+        x : dict or torch.Tensor
+            The batch (a dict of rows and domains in training).
+
+        Returns
+        -------
+        X : torch.Tensor
+            ``augment(X)`` while the module trains, when ``augment`` is set.
+        """
+        X = to_tensor(self.batch_input(x), device=self.device)
+        if self.augment is not None and self.module_.training:
+            X = self.augment(X)
+        return X
+
     def infer(self, x, **fit_params):
         """Logits of a batch (``x`` is a dict in training, a tensor after)."""
-        x = to_tensor(self.batch_input(x), device=self.device)
-        return self.module_(x, **fit_params)
+        return self.module_(self.input_tensor(x), **fit_params)
 
     def label_loss(self, logits, y_true):
         """The criterion on the labeled rows of a batch (``y_true >= 0``).
@@ -927,31 +1007,49 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         prefix = "iterator_train" if training else "iterator_valid"
         kwargs = self.get_params_for(prefix)
         X = getattr(dataset, "X", None)
-        if (
-            not isinstance(X, Mapping)
-            or getattr(self, prefix) is not DataLoader
-            or set(kwargs) - {"batch_size", "shuffle"}
-        ):
+        if not isinstance(X, Mapping) or getattr(self, prefix) is not DataLoader:
             return super().get_iterator(dataset, training=training)
-        batch_size = kwargs.get("batch_size", self.batch_size)
+        batch_size = kwargs.pop("batch_size", self.batch_size)
         if batch_size <= 0:
             batch_size = len(dataset)
-        shuffle = kwargs.get("shuffle", training)
+        shuffle = kwargs.pop("shuffle", training)
+        if isinstance(X.get("X"), DatasetRows):
+            # Items read batch by batch (in workers with num_workers), shuffled
+            # as _BatchIterator shuffles arrays: a Dataset trains as the arrays
+            # of its items do. The loader's own generator (the workers' seeds)
+            # must not draw from torch's global one, which the order uses.
+            batches = _PermutedBatches(len(dataset), batch_size, shuffle, as_lists=True)
+            workers = torch.Generator().manual_seed(
+                _seed(self.random_state) + len(self.history)
+            )
+            return DataLoader(
+                dataset, batch_sampler=batches, generator=workers, **kwargs
+            )
+        if kwargs:
+            return super().get_iterator(dataset, training=training)
         return _BatchIterator(X, getattr(dataset, "y", None), batch_size, shuffle)
 
     # --- prediction ----------------------------------------------------------
 
     def _validate_X(self, X):
         check_is_fitted(self, "module_")
+        if is_dataset(X):
+            return self._check_shape(as_rows(X))
         X = validate_data(self, X, reset=False, dtype=np.float32, allow_nd=True)
-        return _torch_ready(self._check_shape(X))
+        return _torch_ready(self._check_shape(as_channels_first(X)))
 
     def _check_shape(self, X):
         if tuple(X.shape[1:]) != self.input_shape_:
+            layout = (
+                " (images are taken channels first, (n, C, H, W), or channels "
+                "last, (n, H, W, C) with C = 1 or 3)"
+                if len(self.input_shape_) == 3
+                else ""
+            )
             raise ValueError(
                 f"X has rows of shape {tuple(X.shape[1:])}, but "
                 f"{type(self).__name__} was fitted on rows of shape "
-                f"{self.input_shape_}."
+                f"{self.input_shape_}{layout}."
             )
         return X
 
@@ -1158,7 +1256,7 @@ class DomainAlignmentClassifier(DomainNetClassifier, metaclass=ABCMeta):
 
     def infer(self, x, **fit_params):
         """Logits and features of a training batch; logits in prediction."""
-        X = to_tensor(self.batch_input(x), device=self.device)
+        X = self.input_tensor(x)
         logits, features = logits_and_features(self.module_, X, **fit_params)
         if isinstance(x, Mapping) and self.module_.training:
             return logits, features

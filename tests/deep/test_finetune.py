@@ -153,8 +153,10 @@ def test_images_and_wrong_image_shapes():
         ValueError, match=r"rows of shape \(1, 6, 6\), but .* \(1, 8, 8\)"
     ):
         net.predict(X[:5, :, :6, :6])
+    # channels-last colour images are turned channels first: (3, 8, 8), which
+    # this one-channel network cannot take
     channels_last = np.repeat(X.transpose(0, 2, 3, 1), 3, axis=3)
-    with pytest.raises(ValueError, match=r"cannot process rows of shape \(8, 8, 3\)"):
+    with pytest.raises(ValueError, match=r"cannot process rows of shape \(3, 8, 8\)"):
         _net(module=SmallCNN).fit(channels_last, y_seen, sample_domain=sd)
 
 

@@ -20,7 +20,7 @@ from ._dann import (
     gradient_reversal,
 )
 from ._finetune import FineTuningClassifier, GradualUnfreezing, module_layers
-from ._modules import MLP
+from ._modules import MLP, SmallCNN
 from ._pretrained import load_efficientnet_lite0
 from ._validation import TargetValidSplit
 
@@ -38,6 +38,7 @@ __all__ = [
     "GradualUnfreezing",
     "LearningRateAnnealing",
     "NonFiniteLossError",
+    "SmallCNN",
     "TargetValidSplit",
     "coral_loss",
     "gradient_reversal",

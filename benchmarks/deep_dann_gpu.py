@@ -31,6 +31,7 @@ import pickle
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -118,7 +119,7 @@ def main():
             )
         )
     if "finetune" in args.runs:
-        root = get_data_home() / "vlcs_mini"
+        root = Path(get_data_home()) / "vlcs_mini"
         folders = DomainImageFolders(
             {"caltech": root / "caltech", "labelme": root / "labelme"}, image_size=224
         )

@@ -31,7 +31,35 @@ Usage::
     SKTRANSFER_DATA=/path/to/data python benchmarks/deep_efficientnet_vlcs.py \\
         --seeds 0 --epochs 10 --output benchmarks/results/efficientnet_vlcs.json
 
-RESULTS_PLACEHOLDER
+Measured on 2 CPU cores (``--seeds 0,1,2 --epochs 8 --image-size 160``,
+lr 1e-3, batch 16; 428 s for the table, about 15 s a run; mean accuracy
+over the two targets ± its std over the seeds)::
+
+    training                     labelme  sun    mean
+    frozen features + new head   0.684    0.424  0.554 ± 0.004
+    fine-tuned (old defaults)    0.563    0.291  0.427 ± 0.010
+    fine-tuned (new defaults)    0.714    0.370  0.542 ± 0.049
+    + batchnorm frozen           0.714    0.370  0.542 ± 0.049
+    + layer lr decay 0.8         0.511    0.297  0.404 ± 0.009
+    + L2-SP 0.1/0.01             0.550    0.291  0.420 ± 0.005
+    + BSS 0.001                  0.563    0.291  0.427 ± 0.005
+    + LP-FT 3 epochs             0.524    0.279  0.401 ± 0.006
+    + warm-up + cosine           0.377    0.236  0.306 ± 0.039
+    scratch                      0.121    0.200  0.161 ± 0.017
+
+and each practice on top of the new defaults (``--configs "new + ..."``)::
+
+    new + layer lr decay 0.8     0.697    0.424  0.561 ± 0.017
+    new + L2-SP 0.1/0.01         0.732    0.394  0.563 ± 0.040
+    new + BSS 0.001              0.589    0.273  0.431 ± 0.011
+    new + LP-FT 3 epochs         0.688    0.352  0.520 ± 0.045
+    new + warm-up + cosine       0.667    0.418  0.542 ± 0.029
+
+Batch norm is what mattered: keeping the ImageNet statistics (the new
+``batchnorm="auto"`` on batches of 16) lifts full fine-tuning from 0.427
+to 0.542, level with frozen features (0.554, within the seeds' spread);
+on top of it, layer-wise decay and L2-SP reach 0.561 and 0.563. With batch
+norm training, no other practice repairs it; BSS hurts in both settings.
 """
 
 import argparse

@@ -54,6 +54,7 @@ def library(module, X, y, epochs, batch_size, lr, device, seed):
         module,
         lr=lr,
         transferred_lr_factor=1.0,
+        batchnorm="train",  # as the plain loop: batch norm in training mode
         max_epochs=epochs,
         batch_size=batch_size,
         device=device,

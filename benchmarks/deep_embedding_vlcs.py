@@ -25,6 +25,13 @@ embedding inside gives (``--check-pipeline`` fits that pipeline on one pair
 and asserts it; it takes about a minute per candidate on 2 CPU cores).
 Needs the ``pretrained`` extra.
 
+Measured (``--seeds 0``, 2 loaded CPU cores, about 8 minutes), mean target
+accuracy over the 6 pairs::
+
+    features     source_only  target_only  pooled  tca    subspace_alignment
+    pixels       0.141        0.396        0.154   0.151  0.212
+    embedding    0.541        0.817        0.779   0.694  0.651
+
 Usage::
 
     SKTRANSFER_DATA=/path/to/data python benchmarks/deep_embedding_vlcs.py \\

@@ -1,7 +1,7 @@
 """
-=================================================================
+===============================================================
 Pretrained embeddings in a pipeline: a linear probe that adapts
-=================================================================
+===============================================================
 
 The most common way to use a pretrained network is not to fine-tune it but
 to read its features: run the frozen network over the images, then fit a

@@ -1,7 +1,7 @@
 """
-=====================================================
+======================================================
 Fine-tuning a pretrained network on a folder of photos
-=====================================================
+======================================================
 
 The classic first transfer-learning project: take a network pretrained on
 ImageNet and teach it a new, small task from a few dozen photos (PyTorch's

@@ -1,7 +1,7 @@
 """
-==========================================================
+=======================================================
 Which backbone to transfer from? Scores before training
-==========================================================
+=======================================================
 
 Fine-tuning every candidate network to find the best one costs a training
 run per candidate. Transferability scores estimate, from one pass of the

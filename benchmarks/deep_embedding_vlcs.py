@@ -75,6 +75,18 @@ def _classifier(seed):
     return TunedLogisticRegression(random_state=seed)
 
 
+def _search_on_target(pipe, grid, X, y, sd, seed):
+    """``GridSearchCV`` scored on folds of the labeled target rows, fitted."""
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(
+            pipe,
+            grid,
+            cv=TargetKFold(3, stratify=True, shuffle=True, random_state=seed),
+            scoring=SupervisedTargetScorer(),
+        )
+        return search.fit(X, y, sample_domain=sd)
+
+
 def evaluate(X, y_true, sd, seed, labels_per_class):
     """Target accuracy of every method on one pair and one draw of labels."""
     y = hide_target_labels(
@@ -91,14 +103,7 @@ def evaluate(X, y_true, sd, seed, labels_per_class):
         scores[name] = float(model.score(X[hidden], y_true[hidden]))
     for name, (mapping, grid) in GRIDS.items():
         pipe = make_transfer_pipeline(clone(mapping), _classifier(seed))
-        with sklearn.config_context(enable_metadata_routing=True):
-            search = GridSearchCV(
-                pipe,
-                grid,
-                cv=TargetKFold(3, stratify=True, shuffle=True, random_state=seed),
-                scoring=SupervisedTargetScorer(),
-            )
-            search.fit(X, y, sample_domain=sd)
+        search = _search_on_target(pipe, grid, X, y, sd, seed)
         scores[name] = float(search.score(X[hidden], y_true[hidden]))
         scores[f"{name}_params"] = search.best_params_
     return scores
@@ -120,14 +125,7 @@ def check_pipeline(folders, embedding, seed, labels_per_class):
         PretrainedEmbedding("efficientnet_lite0"), clone(mapping), _classifier(seed)
     )
     start = time.perf_counter()
-    with sklearn.config_context(enable_metadata_routing=True):
-        search = GridSearchCV(
-            pipe,
-            grid,
-            cv=TargetKFold(3, stratify=True, shuffle=True, random_state=seed),
-            scoring=SupervisedTargetScorer(),
-        )
-        search.fit(images, y, sample_domain=sd)
+    search = _search_on_target(pipe, grid, images, y, sd, seed)
     seconds = time.perf_counter() - start
     inside = float(search.score(images[hidden], y_true[hidden]))
     outside = evaluate(embedding[rows], y_true, sd, seed, labels_per_class)

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .._domain import DomainAwareMixin, check_sample_domain
 from ._base import _state_on_this_machine, resolve_device
+from ._inputs import is_channels_last
 from ._persistence import _decode_tensor, _decode_value, _encode_tensor, _encode_value
 from ._pretrained import BackboneInfo, _pair, backbone_info, load_backbone
 
@@ -111,10 +112,10 @@ def _device_of(module):
 
 def _channels_last(shape):
     """Whether images of this shape are channels last; C must be 1 or 3."""
+    if is_channels_last(tuple(shape[1:])):
+        return True
     if shape[1] in (1, 3):
         return False
-    if shape[-1] in (1, 3):
-        return True
     raise ValueError(
         "Images must have 1 (grey) or 3 (RGB) channels, first (n, C, H, W) or "
         f"last (n, H, W, C); got an array of shape {tuple(shape)}."

@@ -374,10 +374,10 @@ class _BatchIterator:
     than the forward pass of a small network.
     """
 
-    def __init__(self, X, y, batch_size, shuffle):
+    def __init__(self, X, y, batches):
         self.X = {key: torch.as_tensor(value) for key, value in X.items()}
         self.y = None if y is None else torch.as_tensor(y)
-        self.batches = _PermutedBatches(len(self.X["X"]), batch_size, shuffle)
+        self.batches = batches
 
     def __len__(self):
         return len(self.batches)
@@ -406,6 +406,64 @@ class _PermutedBatches:
         for start in range(0, n, self.batch_size):
             index = order[start : start + self.batch_size]
             yield index.tolist() if self.as_lists else index
+
+
+class _DomainBalancedBatches:
+    """Batch sampler: half source rows, half target rows in every batch.
+
+    As many batches per epoch as shuffled batches of all rows would make, so
+    that an epoch costs the same and a schedule's progress is unchanged; each
+    domain is drawn without replacement and drawn anew when it runs out (the
+    smaller domain comes back within the epoch). The papers' sampling (Ganin
+    et al., 2016; Long et al., 2018): every step sees both domains equally,
+    however unequal their sizes.
+    """
+
+    def __init__(self, sample_domain, batch_size, as_lists=False):
+        is_target = torch.as_tensor(np.asarray(sample_domain) < 0)
+        self.domains = (
+            torch.nonzero(~is_target).flatten(),
+            torch.nonzero(is_target).flatten(),
+        )
+        self.n_rows = len(is_target)
+        self.batch_size = batch_size
+        self.as_lists = as_lists
+
+    def __len__(self):
+        return math.ceil(self.n_rows / self.batch_size)
+
+    def __iter__(self):
+        # a batch of one row cannot hold both domains
+        n_target = max(self.batch_size // 2, 1)
+        shares = [
+            min(share, len(rows))
+            for share, rows in zip(
+                (max(self.batch_size - n_target, 1), n_target), self.domains
+            )
+        ]
+        orders = [rows[torch.randperm(len(rows))] for rows in self.domains]
+        positions = [0, 0]
+        for _ in range(len(self)):
+            parts = []
+            for d, (rows, share) in enumerate(zip(self.domains, shares)):
+                if positions[d] + share > len(rows):
+                    # the rows not drawn yet, then the others shuffled: each
+                    # row once per pass, none twice in a batch
+                    left = orders[d][positions[d] :]
+                    others = orders[d][: positions[d]]
+                    others = others[torch.randperm(len(others))]
+                    orders[d] = torch.cat([left, others])
+                    positions[d] = 0
+                parts.append(orders[d][positions[d] : positions[d] + share])
+                positions[d] += share
+            index = torch.cat(parts)
+            yield index.tolist() if self.as_lists else index
+
+    @staticmethod
+    def applies(sample_domain):
+        """Whether both domains have rows (else batches are shuffled rows)."""
+        sample_domain = np.asarray(sample_domain)
+        return bool((sample_domain < 0).any() and (sample_domain > 0).any())
 
 
 class _InitState:
@@ -1013,12 +1071,15 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
         if batch_size <= 0:
             batch_size = len(dataset)
         shuffle = kwargs.pop("shuffle", training)
-        if isinstance(X.get("X"), DatasetRows):
+        from_dataset = isinstance(X.get("X"), DatasetRows)
+        batches = self._batch_sampler(
+            X["sample_domain"], batch_size, shuffle, training, as_lists=from_dataset
+        )
+        if from_dataset:
             # Items read batch by batch (in workers with num_workers), shuffled
             # as _BatchIterator shuffles arrays: a Dataset trains as the arrays
             # of its items do. The loader's own generator (the workers' seeds)
             # must not draw from torch's global one, which the order uses.
-            batches = _PermutedBatches(len(dataset), batch_size, shuffle, as_lists=True)
             workers = torch.Generator().manual_seed(
                 _seed(self.random_state) + len(self.history)
             )
@@ -1027,7 +1088,12 @@ class DomainNetClassifier(DomainAwareMixin, PortableStateMixin, NeuralNetClassif
             )
         if kwargs:
             return super().get_iterator(dataset, training=training)
-        return _BatchIterator(X, getattr(dataset, "y", None), batch_size, shuffle)
+        return _BatchIterator(X, getattr(dataset, "y", None), batches)
+
+    def _batch_sampler(self, sample_domain, batch_size, shuffle, training, as_lists):
+        """Shuffled (or ordered) rows; :class:`DomainAlignmentClassifier`
+        balances the domains of training batches."""
+        return _PermutedBatches(len(sample_domain), batch_size, shuffle, as_lists)
 
     # --- prediction ----------------------------------------------------------
 
@@ -1185,7 +1251,24 @@ class DomainAlignmentClassifier(DomainNetClassifier, metaclass=ABCMeta):
         module of your own (e.g. a CNN) either has an ``extract_features(X)``
         method and a ``head`` module (as ``MLP``), or returns the tuple
         ``(logits, features)`` from ``forward``.
-    *args, **kwargs
+    *args
+        skorch's positional parameters (none in practice).
+    regularizers : dict or None, default=None
+        More terms added to the method's own loss on each training batch with
+        both domains, by name and weight: ``{"mcc": 1.0}`` adds minimum class
+        confusion to DANN, ``{"entropy": 0.1}`` entropy minimisation to CDAN.
+        Names: ``"entropy"``, ``"mcc"``, ``"bnm"``, ``"im"`` (on the target
+        rows' predictions), ``"mmd"``, ``"jmmd"``, ``"coral"`` (between the
+        domains' features); see ``sktransfer.deep.REGULARIZERS``. A value
+        ``(callable, weight)`` adds a term of your own, the callable taking
+        ``(logits, features, sample_domain)`` and returning a scalar tensor.
+        Tune a weight as ``regularizers__NAME``.
+    balanced_batches : bool, default=True
+        Training batches of half source rows, half target rows (the papers'
+        sampling), as many per epoch as shuffled batches of all rows; the
+        smaller domain is drawn again within an epoch. ``False`` shuffles
+        the rows of both domains together. Only when both domains have rows.
+    **kwargs
         The parameters of :class:`DomainNetClassifier` (``criterion``,
         ``optimizer``, ``lr``, ``max_epochs``, ``batch_size``,
         ``train_split``, ``callbacks``, ``device``, ``random_state``, ...).
@@ -1196,6 +1279,8 @@ class DomainAlignmentClassifier(DomainNetClassifier, metaclass=ABCMeta):
         The trained network.
     adapt_ : bool
         Whether training saw target rows (false: a plain network).
+    regularizers_ : list of (str, callable, float)
+        The extra terms of the last fit, with their weights.
     n_features_out_ : int
         Number of learned features per row.
     classes_ : ndarray of shape (n_classes,)
@@ -1215,7 +1300,98 @@ class DomainAlignmentClassifier(DomainNetClassifier, metaclass=ABCMeta):
     ...         return (features[~target].mean(0) - features[target].mean(0)).norm()
     >>> MeanGapClassifier(max_epochs=3).get_params()["max_epochs"]
     3
+
+    Any method takes more terms through ``regularizers``, here DANN with
+    minimum class confusion, its weight tuned as ``regularizers__mcc``:
+
+    >>> from sktransfer.deep import DANNClassifier
+    >>> net = DANNClassifier(regularizers={"mcc": 1.0}, max_epochs=2)
+    >>> net.set_params(regularizers__mcc=0.3).get_params()["regularizers__mcc"]
+    0.3
     """
+
+    _parameter_constraints = {
+        **DomainNetClassifier._parameter_constraints,
+        "regularizers": [dict, None],
+        "balanced_batches": ["boolean"],
+    }
+
+    prefixes_ = [*DomainNetClassifier.prefixes_, "regularizers"]
+
+    def __init__(
+        self, module=None, *args, regularizers=None, balanced_batches=True, **kwargs
+    ):
+        super().__init__(module, *args, **kwargs)
+        self.regularizers = regularizers
+        self.balanced_batches = balanced_batches
+
+    def set_params(self, **params):
+        """Set hyperparameters; ``regularizers__NAME`` sets the weight of a term.
+
+        A weight set so overrides the one in ``regularizers`` (and adds the
+        term when ``regularizers`` lacks it): grid searches tune it as any
+        other parameter.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : DomainAlignmentClassifier
+        """
+        weights = [key for key in params if key.startswith("regularizers__")]
+        vars(self).update({key: params.pop(key) for key in weights})
+        return super().set_params(**params)
+
+    def _resolve_regularizers(self):
+        """``[(name, term, weight)]`` from ``regularizers`` and ``regularizers__*``."""
+        spec = dict(self.regularizers or {})
+        for name, weight in self.get_params_for("regularizers").items():
+            term = spec.get(name)
+            spec[name] = (term[0], weight) if isinstance(term, tuple) else weight
+        if not spec:
+            return []
+        from ._losses import REGULARIZERS
+
+        resolved = []
+        for name, value in spec.items():
+            term, weight = value if isinstance(value, tuple) else (None, value)
+            if term is None:
+                if name not in REGULARIZERS:
+                    raise ValueError(
+                        f"regularizers of {type(self).__name__} names an unknown "
+                        f"term {name!r}: known terms are {sorted(REGULARIZERS)}, "
+                        "or give (callable, weight), the callable taking "
+                        "(logits, features, sample_domain)."
+                    )
+                term = REGULARIZERS[name]
+            if not callable(term):
+                raise TypeError(
+                    f"The term {name!r} of regularizers must be callable (taking "
+                    f"logits, features, sample_domain), got {term!r}."
+                )
+            bad = isinstance(weight, bool) or not isinstance(weight, Real)
+            if bad or not math.isfinite(weight) or weight < 0:
+                raise ValueError(
+                    f"The weight of the term {name!r} of regularizers must be a "
+                    f"non-negative number, got {weight!r}."
+                )
+            resolved.append((name, term, float(weight)))
+        return resolved
+
+    def _batch_sampler(self, sample_domain, batch_size, shuffle, training, as_lists):
+        if (
+            training
+            and shuffle
+            and self.balanced_batches
+            and _DomainBalancedBatches.applies(sample_domain)
+        ):
+            return _DomainBalancedBatches(sample_domain, batch_size, as_lists)
+        return super()._batch_sampler(
+            sample_domain, batch_size, shuffle, training, as_lists
+        )
 
     def _train_all_rows(self, X, y, sample_domain, *, initialize, **fit_params):
         if not (sample_domain > 0).any():
@@ -1224,6 +1400,7 @@ class DomainAlignmentClassifier(DomainNetClassifier, metaclass=ABCMeta):
                 "it aligns the target with a labeled source, but got only target "
                 "rows."
             )
+        self.regularizers_ = self._resolve_regularizers()
         has_target = bool((sample_domain < 0).any())
         if initialize:
             # known before initialize_module, which builds no domain module
@@ -1274,7 +1451,11 @@ class DomainAlignmentClassifier(DomainNetClassifier, metaclass=ABCMeta):
         n_target = int((sample_domain < 0).sum())
         if n_target in (0, len(sample_domain)):
             return loss  # a batch of one domain has nothing to align
-        return loss + self.domain_loss(logits, features, sample_domain)
+        loss = loss + self.domain_loss(logits, features, sample_domain)
+        for _, term, weight in self.regularizers_:
+            if weight > 0:
+                loss = loss + weight * term(logits, features, sample_domain)
+        return loss
 
     @abstractmethod
     def domain_loss(self, logits, features, sample_domain):

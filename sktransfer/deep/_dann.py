@@ -1,4 +1,4 @@
-"""Domain-adversarial training (DANN) and its schedules."""
+"""Domain-adversarial training (DANN) and its schedules, for classes and values."""
 
 import math
 import numbers
@@ -6,14 +6,21 @@ from functools import partial
 
 import numpy as np
 import torch
+from skorch import NeuralNet
 from skorch.callbacks import Callback
 
-from ._base import _NON_NEGATIVE, DomainAlignmentClassifier
+from ._base import (
+    _NON_NEGATIVE,
+    DomainAlignmentClassifier,
+    DomainAlignmentRegressor,
+    _DomainAlignment,
+)
 from ._modules import MLP
 
 __all__ = [
     "AdaptationSchedule",
     "DANNClassifier",
+    "DANNRegressor",
     "GradientReversal",
     "LearningRateAnnealing",
     "gradient_reversal",
@@ -128,7 +135,8 @@ class AdaptationSchedule(_TrainingProgress):
     the feature extractor, so that the noisy domain classifier of the first
     epochs does not disturb it (Ganin et al., 2016, section 5.2.2). Set as
     the net's ``adaptation_factor_`` before each batch. Registered by
-    :class:`DANNClassifier` under the name ``"adaptation"``, so a grid search
+    :class:`DANNClassifier` (and :class:`DANNRegressor`) under the name
+    ``"adaptation"``, so a grid search
     tunes it as ``callbacks__adaptation__gamma``.
 
     Parameters
@@ -171,7 +179,8 @@ class LearningRateAnnealing(_TrainingProgress):
     ``mu_0`` is the learning rate of each parameter group when training
     starts (the net's ``lr``); ``p`` the training progress from 0 to 1. The
     learning rates are restored when training ends. Registered by
-    :class:`DANNClassifier` under the name ``"lr_annealing"`` (tune as
+    :class:`DANNClassifier` (and :class:`DANNRegressor`) under the name
+    ``"lr_annealing"`` (tune as
     ``callbacks__lr_annealing__alpha``; ``alpha=0`` switches it off).
 
     Parameters
@@ -215,7 +224,108 @@ class LearningRateAnnealing(_TrainingProgress):
             group["lr"] = lr
 
 
-class DANNClassifier(DomainAlignmentClassifier):
+class _DANNMixin(_DomainAlignment):
+    """DANN's machinery, for :class:`DANNClassifier` and :class:`DANNRegressor`.
+
+    The domain classifier module (``domain_classifier``, built when training
+    sees target rows), the gradient reversal scaled by the adaptation factor
+    of :class:`AdaptationSchedule`, the learning-rate annealing of
+    :class:`LearningRateAnnealing`, and the domain loss weighted by
+    ``domain_weight``: nothing of it depends on the targets.
+    """
+
+    _parameter_constraints = {
+        **_DomainAlignment._parameter_constraints,
+        "domain_weight": [_NON_NEGATIVE],
+    }
+
+    # skorch's registry of modules, declared: the domain classifier is one
+    # from the start, so that its domain_classifier__* parameters are valid
+    # and an instance is accepted (skorch moves, trains and pickles it) even
+    # in a fit that builds none
+    prefixes_ = [*_DomainAlignment.prefixes_, "domain_classifier"]
+    cuda_dependent_attributes_ = [
+        *NeuralNet.cuda_dependent_attributes_,
+        "domain_classifier_",
+    ]
+    _modules = [*NeuralNet._modules, "domain_classifier"]
+
+    def __init__(
+        self, module=None, *args, domain_classifier=None, domain_weight=1.0, **kwargs
+    ):
+        super().__init__(module, *args, **kwargs)
+        self.domain_classifier = domain_classifier
+        self.domain_weight = domain_weight
+
+    @property
+    def _default_callbacks(self):
+        # skorch lists the parameters of these in get_params before and after
+        # fit alike, so that a clone of a fitted net has the same parameters
+        return [
+            *super()._default_callbacks,
+            ("adaptation", AdaptationSchedule()),
+            ("lr_annealing", LearningRateAnnealing()),
+        ]
+
+    def _domain_classifier_inputs(self):
+        return self.feature_size()
+
+    def initialize_module(self):
+        """Build ``module_`` and, to align domains, ``domain_classifier_``."""
+        super().initialize_module()
+        domain_classifier = None
+        if self.adapt_:
+            spec = self.domain_classifier
+            if spec is None:
+                spec = partial(MLP, self._domain_classifier_inputs(), 1)
+            domain_classifier = self.initialized_instance(
+                spec, self.get_params_for("domain_classifier")
+            )
+        self.domain_classifier_ = domain_classifier
+        return self
+
+    def check_module_output(self, X, n_outputs):
+        super().check_module_output(X, n_outputs)
+        if self.domain_classifier_ is None:
+            return
+        n_inputs = self._domain_classifier_inputs()
+        zeros = np.zeros((2, n_inputs), dtype=np.float32)
+        try:
+            out = self._run_in_eval_mode(self.domain_classifier_, zeros)
+        except ValueError as exc:
+            raise ValueError(
+                f"The domain_classifier of {type(self).__name__} cannot take its "
+                f"input of {n_inputs} values per row: {exc.__cause__}"
+            ) from exc
+        if tuple(out.shape) != (2, 1):
+            raise ValueError(
+                f"The domain_classifier of {type(self).__name__} must return one "
+                f"logit per row, got outputs of shape {tuple(out.shape[1:])} per "
+                "row."
+            )
+
+    def _domain_logits(self, logits, features, sample_domain):
+        scale = getattr(self, "adaptation_factor_", 1.0)
+        return self.domain_classifier_(gradient_reversal(features, scale)), None
+
+    def domain_loss(self, logits, features, sample_domain):
+        """``domain_weight`` times the domain classifier's logistic loss.
+
+        Arguments as in :meth:`DomainAlignmentClassifier.domain_loss`
+        (``logits``: a regressor's predictions).
+        """
+        domain_logits, weights = self._domain_logits(logits, features, sample_domain)
+        is_target = (sample_domain < 0).to(domain_logits.dtype)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            domain_logits[:, 0], is_target, reduction="none"
+        )
+        loss = (
+            loss.mean() if weights is None else (weights * loss).sum() / weights.sum()
+        )
+        return self.domain_weight * loss
+
+
+class DANNClassifier(_DANNMixin, DomainAlignmentClassifier):
     """Domain-adversarial neural network (DANN) classifier.
 
     A feature extractor feeds a label predictor and, through a gradient
@@ -302,91 +412,91 @@ class DANNClassifier(DomainAlignmentClassifier):
     (3, 100)
     """
 
-    _parameter_constraints = {
-        **DomainAlignmentClassifier._parameter_constraints,
-        "domain_weight": [_NON_NEGATIVE],
-    }
 
-    # skorch's registry of modules, declared: the domain classifier is one
-    # from the start, so that its domain_classifier__* parameters are valid
-    # and an instance is accepted (skorch moves, trains and pickles it) even
-    # in a fit that builds none
-    prefixes_ = [*DomainAlignmentClassifier.prefixes_, "domain_classifier"]
-    cuda_dependent_attributes_ = [
-        *DomainAlignmentClassifier.cuda_dependent_attributes_,
-        "domain_classifier_",
-    ]
-    _modules = [*DomainAlignmentClassifier._modules, "domain_classifier"]
+class DANNRegressor(_DANNMixin, DomainAlignmentRegressor):
+    """Domain-adversarial neural network (DANN) regressor.
 
-    def __init__(
-        self, module=None, *args, domain_classifier=None, domain_weight=1.0, **kwargs
-    ):
-        super().__init__(module, *args, **kwargs)
-        self.domain_classifier = domain_classifier
-        self.domain_weight = domain_weight
+    :class:`DANNClassifier` with a regression head: the squared error on the
+    labeled rows (``y`` not ``nan``; source rows and labeled target rows)
+    plus the domain classifier's logistic loss of telling source rows from
+    target rows, whose gradient, reversed and scaled by ``lambda_p``, pushes
+    the feature extractor towards features the domains share. The same
+    domain classifier, schedules (:class:`AdaptationSchedule` as
+    ``"adaptation"``, :class:`LearningRateAnnealing` as ``"lr_annealing"``)
+    and parameters as the classifier; ``y`` has one output or several
+    (``(n_samples, n_outputs)``). Ganin et al. (2016) state DANN for any
+    label predictor; this is that predictor with a real-valued output. With
+    ``sample_domain=None`` (or only source rows) it builds no domain
+    classifier and is the plain network. Standardise ``y`` when its scale
+    is far from 1 (see :class:`~sktransfer.deep.DomainNetRegressor`).
 
-    @property
-    def _default_callbacks(self):
-        # skorch lists the parameters of these in get_params before and after
-        # fit alike, so that a clone of a fitted net has the same parameters
-        return [
-            *super()._default_callbacks,
-            ("adaptation", AdaptationSchedule()),
-            ("lr_annealing", LearningRateAnnealing()),
-        ]
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=None
+        Feature extractor and predictor, as in
+        :class:`~sktransfer.deep.DomainAlignmentRegressor` (``None``: an
+        :class:`~sktransfer.deep.MLP` whose hidden layer of 100 units is the
+        features, and whose head returns ``n_outputs_`` values).
+    *args
+        skorch's positional parameters (none in practice).
+    domain_classifier : torch.nn.Module class or instance, default=None
+        Maps a row's features to one domain logit (target rows are class 1).
+        ``None`` means ``MLP(n_features, 1)`` with one hidden layer of 100
+        units (``domain_classifier__hidden_units``). A class is built with
+        the ``domain_classifier__*`` parameters; an instance is copied.
+    domain_weight : float, default=1.0
+        Weight of the domain loss in the total loss.
+    **kwargs : dict
+        The parameters of :class:`~sktransfer.deep.DomainAlignmentRegressor`
+        (``regularizers``, ``balanced_batches``) and of
+        :class:`~sktransfer.deep.DomainNetRegressor` (``criterion``, ``lr``,
+        ``max_epochs``, ``batch_size``, ``train_split``, ``callbacks``,
+        ``device``, ``random_state``, ...), ``module__*``,
+        ``domain_classifier__*``, ``callbacks__adaptation__*``, ...
 
-    def _domain_classifier_inputs(self):
-        return self.feature_size()
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained feature extractor and predictor.
+    domain_classifier_ : torch.nn.Module or None
+        The trained domain classifier; ``None`` when training saw no target
+        row.
+    adapt_ : bool
+        Whether training saw target rows (false: a plain network).
+    adaptation_factor_ : float
+        The adaptation factor of the last batch.
+    n_features_out_ : int
+        Number of learned features per row.
+    n_outputs_ : int
+        Number of outputs (columns of ``y``; 1 for a 1-d ``y``).
+    device_ : str or torch.device
+        The device used.
+    n_features_in_ : int
+        ``X.shape[1]`` seen in ``fit``.
 
-    def initialize_module(self):
-        """Build ``module_`` and, to align domains, ``domain_classifier_``."""
-        super().initialize_module()
-        domain_classifier = None
-        if self.adapt_:
-            spec = self.domain_classifier
-            if spec is None:
-                spec = partial(MLP, self._domain_classifier_inputs(), 1)
-            domain_classifier = self.initialized_instance(
-                spec, self.get_params_for("domain_classifier")
-            )
-        self.domain_classifier_ = domain_classifier
-        return self
+    See Also
+    --------
+    DANNClassifier : The classifier.
+    DeepCORALRegressor : Aligns second-order statistics instead.
+    DANRegressor : Aligns the features with a kernel discrepancy (MK-MMD).
 
-    def check_module_output(self, X, n_classes):
-        super().check_module_output(X, n_classes)
-        if self.domain_classifier_ is None:
-            return
-        n_inputs = self._domain_classifier_inputs()
-        zeros = np.zeros((2, n_inputs), dtype=np.float32)
-        try:
-            out = self._run_in_eval_mode(self.domain_classifier_, zeros)
-        except ValueError as exc:
-            raise ValueError(
-                f"The domain_classifier of {type(self).__name__} cannot take its "
-                f"input of {n_inputs} values per row: {exc.__cause__}"
-            ) from exc
-        if tuple(out.shape) != (2, 1):
-            raise ValueError(
-                f"The domain_classifier of {type(self).__name__} must return one "
-                f"logit per row, got outputs of shape {tuple(out.shape[1:])} per "
-                "row."
-            )
+    References
+    ----------
+    .. [1] Y. Ganin, E. Ustinova, H. Ajakan, P. Germain, H. Larochelle,
+       F. Laviolette, M. Marchand and V. Lempitsky, "Domain-adversarial
+       training of neural networks", JMLR 17(59), 2016.
 
-    def _domain_logits(self, logits, features, sample_domain):
-        scale = getattr(self, "adaptation_factor_", 1.0)
-        return self.domain_classifier_(gradient_reversal(features, scale)), None
-
-    def domain_loss(self, logits, features, sample_domain):
-        """``domain_weight`` times the domain classifier's logistic loss.
-
-        Arguments as in :meth:`DomainAlignmentClassifier.domain_loss`.
-        """
-        domain_logits, weights = self._domain_logits(logits, features, sample_domain)
-        is_target = (sample_domain < 0).to(domain_logits.dtype)
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(
-            domain_logits[:, 0], is_target, reduction="none"
-        )
-        loss = (
-            loss.mean() if weights is None else (weights * loss).sum() / weights.sum()
-        )
-        return self.domain_weight * loss
+    Examples
+    --------
+    >>> from sktransfer.datasets import make_domain_shift
+    >>> from sktransfer.deep import DANNRegressor
+    >>> from sktransfer.utils import hide_target_labels
+    >>> X, _, sd = make_domain_shift(random_state=0)
+    >>> y = X[:, 1] - X[:, 0] ** 2 / 2  # the score behind the covariate shift
+    >>> y_train = hide_target_labels(y, sd)  # nan on every target row
+    >>> net = DANNRegressor(max_epochs=3, random_state=0, device="cpu")
+    >>> net.fit(X, y_train, sample_domain=sd).predict(X[:3]).shape
+    (3,)
+    >>> net.extract_features(X[:3]).shape
+    (3, 100)
+    """

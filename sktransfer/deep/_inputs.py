@@ -104,7 +104,9 @@ class DatasetRows:
                     "(one label per item, -1 on unlabeled target rows)."
                 )
             label = item[1]
-            labels.append(label.item() if torch.is_tensor(label) else label)
+            if torch.is_tensor(label):  # a vector: a regressor's outputs
+                label = label.item() if label.numel() == 1 else label.cpu().numpy()
+            labels.append(label)
         return np.asarray(labels)
 
 

@@ -1,8 +1,42 @@
 """Default torch modules of the deep estimators."""
 
 from torch import nn
+from torch.nn import functional as F
 
 __all__ = ["MLP", "SmallCNN"]
+
+
+class _OneValueFallback:
+    """Batch norm that takes a batch with one value per channel.
+
+    In training, a batch that holds a single value per channel (one row of
+    an MLP's hidden layer; one image shrunk to one pixel) has no variance:
+    torch raises. Such a batch is normalised with the running statistics
+    instead, which it does not update; every other batch is plain batch norm.
+    So a last training batch of one row, or ``fit`` on one row, works.
+    """
+
+    def forward(self, x):
+        if self.training and x.numel() <= x.shape[1]:
+            return F.batch_norm(
+                x,
+                self.running_mean,
+                self.running_var,
+                self.weight,
+                self.bias,
+                training=self.running_mean is None,
+                momentum=0.0,
+                eps=self.eps,
+            )
+        return super().forward(x)
+
+
+class _BatchNorm1d(_OneValueFallback, nn.BatchNorm1d):
+    """``torch.nn.BatchNorm1d`` that takes a training batch of one row."""
+
+
+class _BatchNorm2d(_OneValueFallback, nn.BatchNorm2d):
+    """``torch.nn.BatchNorm2d`` that takes a training batch of one pixel."""
 
 
 class MLP(nn.Module):
@@ -20,6 +54,12 @@ class MLP(nn.Module):
         Width of each hidden layer; ``()`` makes a linear model.
     dropout : float, default=0.0
         Dropout after each hidden layer.
+    batch_norm : bool, default=False
+        Batch normalisation (``torch.nn.BatchNorm1d``) after each hidden
+        linear layer, before its ReLU. It gives test-time adaptation
+        (:class:`~sktransfer.deep.BatchNormAdapter`) statistics to adapt;
+        a training batch of one row is normalised with the running
+        statistics.
 
     Examples
     --------
@@ -27,14 +67,21 @@ class MLP(nn.Module):
     >>> from sktransfer.deep import MLP
     >>> MLP(4, 3, hidden_units=(8,))(torch.zeros(2, 4)).shape
     torch.Size([2, 3])
+    >>> [type(m).__name__ for m in MLP(4, 3, (8,), batch_norm=True).features]
+    ['Flatten', 'Linear', '_BatchNorm1d', 'ReLU']
     """
 
-    def __init__(self, n_inputs, n_classes, hidden_units=(100,), dropout=0.0):
+    def __init__(
+        self, n_inputs, n_classes, hidden_units=(100,), dropout=0.0, batch_norm=False
+    ):
         super().__init__()
         layers = [nn.Flatten()]
         width = n_inputs
         for units in hidden_units:
-            layers += [nn.Linear(width, units), nn.ReLU()]
+            layers.append(nn.Linear(width, units))
+            if batch_norm:
+                layers.append(_BatchNorm1d(units))
+            layers.append(nn.ReLU())
             if dropout:
                 layers.append(nn.Dropout(dropout))
             width = units
@@ -70,6 +117,10 @@ class SmallCNN(nn.Module):
         Width of the hidden linear layer.
     dropout : float, default=0.0
         Dropout before the head.
+    batch_norm : bool, default=False
+        Batch normalisation (``torch.nn.BatchNorm2d``) after each
+        convolution, before its ReLU. It gives test-time adaptation
+        (:class:`~sktransfer.deep.BatchNormAdapter`) statistics to adapt.
 
     Examples
     --------
@@ -77,22 +128,30 @@ class SmallCNN(nn.Module):
     >>> from sktransfer.deep import SmallCNN
     >>> SmallCNN(1, 10)(torch.zeros(2, 1, 8, 8)).shape
     torch.Size([2, 10])
+    >>> net = SmallCNN(1, 10, batch_norm=True)
+    >>> sum(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    4
     """
 
     def __init__(
-        self, in_channels, n_classes, channels=(32, 64), hidden_units=256, dropout=0.0
+        self,
+        in_channels,
+        n_classes,
+        channels=(32, 64),
+        hidden_units=256,
+        dropout=0.0,
+        batch_norm=False,
     ):
         super().__init__()
         layers = []
         width = in_channels
         for out in channels:
-            layers += [
-                nn.Conv2d(width, out, kernel_size=3, padding=1),
-                nn.ReLU(),
-                nn.Conv2d(out, out, kernel_size=3, padding=1),
-                nn.ReLU(),
-                nn.MaxPool2d(2, ceil_mode=True),
-            ]
+            for n_in in (width, out):
+                layers.append(nn.Conv2d(n_in, out, kernel_size=3, padding=1))
+                if batch_norm:
+                    layers.append(_BatchNorm2d(out))
+                layers.append(nn.ReLU())
+            layers.append(nn.MaxPool2d(2, ceil_mode=True))
             width = out
         layers += [nn.AdaptiveAvgPool2d(4), nn.Flatten()]
         layers += [nn.Linear(width * 16, hidden_units), nn.ReLU()]

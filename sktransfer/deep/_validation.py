@@ -29,7 +29,8 @@ class TargetValidSplit:
     valid_size : float, default=0.2
         Fraction of those labeled rows held out (at least one row).
     stratified : bool, default=True
-        Hold out each class in proportion, when every class has two rows.
+        Hold out each class in proportion, when every class has two rows
+        (for a classifier; a regressor's rows are drawn at random).
     random_state : int, RandomState instance or None, default=None
         Seed of the draw; ``None`` draws it from torch's generator, which
         the net's ``random_state`` seeds.
@@ -62,7 +63,8 @@ class TargetValidSplit:
         ----------
         dataset : skorch.dataset.Dataset
             Its ``X`` is the dict of rows and their domains; its ``y`` the
-            encoded labels, ``-1`` on unlabeled rows.
+            encoded labels, ``-1`` on unlabeled rows (a regressor's targets,
+            ``nan`` on unlabeled rows).
         y, groups : ignored
             skorch passes them to every split.
 
@@ -84,7 +86,11 @@ class TargetValidSplit:
                 f"{type(dataset).__name__}."
             )
         codes = np.asarray(dataset.y)
-        labeled = codes >= 0
+        if codes.dtype.kind == "f":  # a regressor's targets, nan if unlabeled
+            missing = np.isnan(codes.reshape(len(codes), -1))
+            labeled = ~missing.any(axis=1)
+        else:
+            labeled = codes >= 0
         pool = np.flatnonzero(labeled & (np.asarray(X["sample_domain"]) < 0))
         if pool.size == 0:
             pool = np.flatnonzero(labeled)
@@ -104,7 +110,7 @@ class TargetValidSplit:
             seed = int(torch.randint(np.iinfo(np.int32).max, ()).item())
         else:
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        if self.stratified:
+        if self.stratified and codes.dtype.kind != "f":
             try:
                 _, valid = train_test_split(
                     pool, test_size=n_valid, stratify=codes, random_state=seed

@@ -19,7 +19,9 @@ channels-first images.
 
 Every method: the estimators' defaults (Adam, lr 1e-3, batch 64,
 domain-balanced batches, each paper's weights and schedules), the same
-network and ``--epochs``; nothing tuned on the target. ``source_mlp`` is the
+network and ``--epochs``; nothing tuned on the target. A run whose loss
+becomes infinite (:class:`~sktransfer.deep.NonFiniteLossError`) scores 0 and
+is listed under ``diverged``. ``source_mlp`` is the
 same network trained on the source alone; ``linear_source`` the strong
 linear baseline (``TunedLogisticRegression`` on the source rows);
 ``dann+mcc`` DANN with ``regularizers={"mcc": 1.0}``.
@@ -57,6 +59,7 @@ from sktransfer.deep import (
     JANClassifier,
     MCCClassifier,
     MDDClassifier,
+    NonFiniteLossError,
 )
 
 DOMAINS = ("books", "dvd", "electronics", "kitchen")
@@ -149,10 +152,17 @@ def run_task(dataset, task, methods, seed, epochs):
             **network_params(dataset, cls),
             **params,
         )
-        if method == "source_mlp":
-            net.fit(Xs, ys)
-        else:
-            net.fit(X, y, sample_domain=sd)
+        try:
+            if method == "source_mlp":
+                net.fit(Xs, ys)
+            else:
+                net.fit(X, y, sample_domain=sd)
+        except NonFiniteLossError:
+            # a diverged run scores as what it predicts: nothing (chance or
+            # worse), counted in the mean as 0 and listed in "diverged"
+            row.setdefault("diverged", []).append(method)
+            row[method] = 0.0
+            continue
         row[method] = float(net.score(Xtest, ytest))
     row["seconds"] = round(time.perf_counter() - start, 1)
     return row
@@ -184,7 +194,7 @@ def main():
                 row = run_task(args.dataset, task, args.methods, seed, args.epochs)
                 rows.append({"seed": seed, **row})
                 print(json.dumps(rows[-1]), flush=True)
-    keys = [k for k in rows[0] if k not in ("pair", "seconds", "seed")]
+    keys = [k for k in rows[0] if k not in ("pair", "seconds", "seed", "diverged")]
     mean = {k: float(np.mean([r[k] for r in rows])) for k in keys}
     sd = {k: float(np.std([r[k] for r in rows])) for k in keys}
     print("mean", json.dumps({k: round(v, 4) for k, v in mean.items()}))

@@ -9,7 +9,9 @@ logistic domain classifier. Inputs ``--features words`` (log(1 + count),
 unit rows: the benchmark registry's rule), ``--features counts`` (the raw
 word counts, no preprocessing) or ``--features msda`` (mSDA on the words,
 its default 5 layers and noise 0.5, fitted on the source and target
-training rows, as Ganin et al. 2016 do).
+training rows, as Ganin et al. 2016 do). ``--network default`` trains the
+estimators' default networks instead (100 hidden units, DANN's MLP domain
+classifier).
 
 MNIST -> digits (``--dataset mnist_digits``): 2000 MNIST images against
 scikit-learn's 1797 digits at 16 x 16 (:func:`~sktransfer.datasets.fetch_mnist_digits`),
@@ -121,8 +123,8 @@ def mnist_tasks(seed):
     yield "mnist->digits", X[sd > 0], y[sd > 0], Xt_train, Xt_test, yt_test
 
 
-def network_params(dataset, cls):
-    if dataset != "amazon":
+def network_params(dataset, cls, network):
+    if dataset != "amazon" or network == "default":
         return {}
     params = dict(SHALLOW)
     if "domain_classifier" in cls().get_params():
@@ -130,7 +132,7 @@ def network_params(dataset, cls):
     return params
 
 
-def run_task(dataset, task, methods, seed, epochs):
+def run_task(dataset, task, methods, seed, epochs, network):
     name, Xs, ys, Xt, Xtest, ytest = task
     row = {"pair": name}
     start = time.perf_counter()
@@ -149,7 +151,7 @@ def run_task(dataset, task, methods, seed, epochs):
             max_epochs=epochs,
             device="cpu",
             random_state=seed,
-            **network_params(dataset, cls),
+            **network_params(dataset, cls, network),
             **params,
         )
         try:
@@ -176,6 +178,12 @@ def main():
     parser.add_argument(
         "--features", choices=["words", "counts", "msda"], default="words"
     )
+    parser.add_argument(
+        "--network",
+        choices=["shallow", "default"],
+        default="shallow",
+        help="Amazon: the shallow protocol's network or the estimators' defaults",
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
@@ -191,7 +199,9 @@ def main():
                 else mnist_tasks(seed)
             )
             for task in tasks:
-                row = run_task(args.dataset, task, args.methods, seed, args.epochs)
+                row = run_task(
+                    args.dataset, task, args.methods, seed, args.epochs, args.network
+                )
                 rows.append({"seed": seed, **row})
                 print(json.dumps(rows[-1]), flush=True)
     keys = [k for k in rows[0] if k not in ("pair", "seconds", "seed", "diverged")]
@@ -204,6 +214,7 @@ def main():
                 {
                     "dataset": args.dataset,
                     "features": args.features,
+                    "network": args.network,
                     "epochs": args.epochs,
                     "seeds": args.seeds,
                     "rows": rows,

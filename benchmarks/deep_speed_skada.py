@@ -13,8 +13,10 @@ its epoch ends with the larger domain; sktransfer's balanced batches hold
 steps as ``n_source + n_target`` rows make: the table reports epochs per
 second and training rows per second (the fair unit), best of ``--repeats``.
 skada's default domain classifier ends in a softmax over one logit (constant
-output, zero gradient), so both get the discriminator above; the accuracy
-column says what each learns in so few epochs (not a benchmark of accuracy).
+output, zero gradient), so both get the discriminator above (for skada behind
+its gradient reversal layer, ending in the sigmoid its ``BCELoss`` expects);
+the accuracy column says what each learns in so few epochs (not a benchmark
+of accuracy).
 
 Needs skada (not a dependency of sktransfer): run it in a separate venv with
 skada 0.6.0 and sktransfer on the path::
@@ -57,6 +59,24 @@ def discriminator(n_inputs, n_outputs=1):
     )
 
 
+class _SkadaDiscriminator(torch.nn.Module):
+    """skada's DomainClassifier with the same layers as ours: gradient
+    reversal, 100 units with batch norm and ReLU, then a sigmoid over one
+    logit (its BCELoss takes probabilities) or the raw logits of MDD's
+    ``n_classes`` outputs."""
+
+    def __init__(self, n_inputs, n_outputs=1):
+        super().__init__()
+        self.layers = discriminator(n_inputs, n_outputs)
+        self.n_outputs = n_outputs
+
+    def forward(self, x, sample_weight=None):
+        from skada.deep.modules import GradientReversalLayer
+
+        out = self.layers(GradientReversalLayer.apply(x, 1.0))
+        return torch.sigmoid(out).squeeze(1) if self.n_outputs == 1 else out
+
+
 def ours(method, epochs, batch_size):
     common = dict(max_epochs=epochs, batch_size=2 * batch_size, device="cpu")
     module = MLP(256, 10, hidden_units=(100,))
@@ -90,14 +110,21 @@ def theirs(method, epochs, batch_size):
         lr=1e-3,
         train_split=None,
         device="cpu",
+        verbose=0,
     )
     module = _MLP(256, 10, hidden_units=(100,))
     if method == "dann":
-        return skada_deep.DANN(module, domain_classifier=discriminator(100), **common)
+        return skada_deep.DANN(
+            module, domain_classifier=_SkadaDiscriminator(100), **common
+        )
     if method == "cdan":
-        return skada_deep.CDAN(module, domain_classifier=discriminator(1000), **common)
+        return skada_deep.CDAN(
+            module, domain_classifier=_SkadaDiscriminator(1000), **common
+        )
     if method == "mdd":
-        return skada_deep.MDD(module, disc_classifier=discriminator(100, 10), **common)
+        return skada_deep.MDD(
+            module, disc_classifier=_SkadaDiscriminator(100, 10), **common
+        )
     cls = {"deep_coral": "DeepCoral", "dan": "DAN", "mcc": "MCC"}[method]
     return getattr(skada_deep, cls)(module, **common)
 

@@ -258,7 +258,7 @@ def test_images_with_small_cnn():
     ).fit(X, y)
     assert isinstance(net.module_, SmallCNN)
     adapter = BatchNormAdapter(net, random_state=0).fit(0.5 * X + 0.25)
-    assert adapter.n_adapted_layers_ == 2
+    assert adapter.n_adapted_layers_ == 3  # two convolutions and the features
     assert adapter.predict(X).shape == (96,)
 
 

@@ -28,6 +28,31 @@ same network trained on the source alone; ``linear_source`` the strong
 linear baseline (``TunedLogisticRegression`` on the source rows);
 ``dann+mcc`` DANN with ``regularizers={"mcc": 1.0}``.
 
+Measured on 2 shared CPU cores (Amazon: 12 pairs, seed 0, 10 epochs, about
+5 minutes a feature set, mSDA 20; MNIST: seeds 0, 1, 2, 10 epochs, 12
+minutes); mean target accuracy in %::
+
+    method             words   counts     msda    mnist
+    linear_source       77.0     76.7     80.9     23.8
+    source_mlp          76.8     77.3     80.8     46.4
+    dann                78.3     75.6     78.9     70.2
+    deep_coral          77.1     77.5     80.6     67.3
+    cdan                78.5     70.4     77.2     82.9
+    dan                 80.9     77.9     80.4     73.3
+    jan                 80.9     78.3     80.6     81.8
+    mcc                 72.7     71.3     76.5     68.8
+    mdd                 71.0     72.2     79.0     59.4
+    bnm                 75.5     75.8     81.1     67.9
+    im                  75.5     75.3     79.3     57.6
+    dann+mcc            79.5     76.6     79.5     85.6
+
+At or above ``source_mlp`` on the words: DANN, DAN, JAN and DANN + MCC on
+12 of 12 pairs, CDAN on 11; MCC, MDD on 4, BNM, IM on 5 (they lose on the
+distant pairs into books and dvd). On MNIST every method gains. With the
+estimators' default networks on raw counts (``--features counts --network
+default --methods source_mlp dann --seeds 0 1``) DANN scores 79.9 against
+77.2.
+
 Usage::
 
     SKTRANSFER_DATA=/path/to/data python benchmarks/deep_losses.py \\

@@ -1494,7 +1494,7 @@ class DomainNetRegressor(_DomainNet, NeuralNetRegressor):
 
         Returns
         -------
-        y_encoded : ndarray of shape (n_samples, n_outputs_), dtype=float32
+        y_encoded : ndarray of shape (n_samples, `n_outputs_`), dtype=float32
 
         Raises
         ------
@@ -1555,7 +1555,7 @@ class DomainNetRegressor(_DomainNet, NeuralNetRegressor):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs_)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, `n_outputs_`)
             1-d when ``fit`` saw a 1-d ``y``.
 
         Raises

@@ -31,6 +31,7 @@ from ._data import DomainImageFolders, ImageFolder
 from ._discrepancy import (
     BNMClassifier,
     DANClassifier,
+    DANRegressor,
     InformationMaximizationClassifier,
     JANClassifier,
     MCCClassifier,
@@ -56,7 +57,6 @@ from ._pretrained import (
     load_backbone,
     load_efficientnet_lite0,
 )
-from ._regression import DANRegressor
 from ._test_time import BatchNormAdapter, adapt_batch_norm
 from ._transforms import (
     CenterCrop,

@@ -9,11 +9,15 @@ from sklearn.base import clone
 from sklearn.metrics import r2_score
 from torch.utils.data import TensorDataset
 
-from sktransfer.deep import DANNClassifier, DeepCORALClassifier, TargetValidSplit
+from sktransfer.deep import (
+    DANNClassifier,
+    DANRegressor,
+    DeepCORALClassifier,
+    TargetValidSplit,
+)
 from sktransfer.deep._alignment import DeepCORALRegressor
 from sktransfer.deep._base import DomainAlignmentRegressor, DomainNetRegressor
 from sktransfer.deep._dann import DANNRegressor
-from sktransfer.deep._regression import DANRegressor
 
 REGRESSORS = [DomainNetRegressor, DANNRegressor, DeepCORALRegressor, DANRegressor]
 ALIGNMENT = [DANNRegressor, DeepCORALRegressor, DANRegressor]

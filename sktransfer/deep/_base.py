@@ -432,23 +432,29 @@ class _PermutedBatches:
 
 
 class _DomainBalancedBatches:
-    """Batch sampler: half source rows, half target rows in every batch.
+    """Batch sampler: an equal share of every domain in every batch.
 
+    The domains are the source rows and the target rows (all negative
+    values pooled), or with ``sources_apart`` each source domain on its own
+    and the target: ``batch_size // n_domains`` rows of each (the remainder
+    to the first, at least one row each), half source, half target for two.
     As many batches per epoch as shuffled batches of all rows would make, so
     that an epoch costs the same and a schedule's progress is unchanged; each
     domain is drawn without replacement and drawn anew when it runs out (the
     smaller domain comes back within the epoch). The papers' sampling (Ganin
-    et al., 2016; Long et al., 2018): every step sees both domains equally,
+    et al., 2016; Long et al., 2018): every step sees the domains equally,
     however unequal their sizes.
     """
 
-    def __init__(self, sample_domain, batch_size, as_lists=False):
-        is_target = torch.as_tensor(np.asarray(sample_domain) < 0)
-        self.domains = (
-            torch.nonzero(~is_target).flatten(),
-            torch.nonzero(is_target).flatten(),
-        )
-        self.n_rows = len(is_target)
+    def __init__(self, sample_domain, batch_size, as_lists=False, sources_apart=False):
+        sample_domain = np.asarray(sample_domain)
+        source = sample_domain > 0
+        groups = np.unique(sample_domain[source]) if sources_apart else [None]
+        self.domains = [
+            torch.as_tensor(np.flatnonzero(source if d is None else sample_domain == d))
+            for d in groups
+        ] + [torch.as_tensor(np.flatnonzero(sample_domain < 0))]
+        self.n_rows = len(sample_domain)
         self.batch_size = batch_size
         self.as_lists = as_lists
 
@@ -456,16 +462,13 @@ class _DomainBalancedBatches:
         return math.ceil(self.n_rows / self.batch_size)
 
     def __iter__(self):
-        # a batch of one row cannot hold both domains
-        n_target = max(self.batch_size // 2, 1)
+        n, extra = divmod(self.batch_size, len(self.domains))
         shares = [
-            min(share, len(rows))
-            for share, rows in zip(
-                (max(self.batch_size - n_target, 1), n_target), self.domains
-            )
+            min(max(n + (d < extra), 1), len(rows))
+            for d, rows in enumerate(self.domains)
         ]
         orders = [rows[torch.randperm(len(rows))] for rows in self.domains]
-        positions = [0, 0]
+        positions = [0] * len(self.domains)
         for _ in range(len(self)):
             parts = []
             for d, (rows, share) in enumerate(zip(self.domains, shares)):
@@ -474,8 +477,7 @@ class _DomainBalancedBatches:
                     # row once per pass, none twice in a batch
                     left = orders[d][positions[d] :]
                     others = orders[d][: positions[d]]
-                    others = others[torch.randperm(len(others))]
-                    orders[d] = torch.cat([left, others])
+                    orders[d] = torch.cat([left, others[torch.randperm(len(others))]])
                     positions[d] = 0
                 parts.append(orders[d][positions[d] : positions[d] + share])
                 positions[d] += share
@@ -1675,6 +1677,9 @@ class _DomainAlignment(metaclass=ABCMeta):
     #: Terms of ``regularizers`` the net refuses, by name, with the reason.
     _unsupported_regularizers = {}
 
+    #: Balanced batches share each source domain apart (else sources pooled).
+    _balance_sources_apart = False
+
     def __init__(
         self, module=None, *args, regularizers=None, balanced_batches=True, **kwargs
     ):
@@ -1753,7 +1758,9 @@ class _DomainAlignment(metaclass=ABCMeta):
             and self.balanced_batches
             and _DomainBalancedBatches.applies(sample_domain)
         ):
-            return _DomainBalancedBatches(sample_domain, batch_size, as_lists)
+            return _DomainBalancedBatches(
+                sample_domain, batch_size, as_lists, self._balance_sources_apart
+            )
         return super()._batch_sampler(
             sample_domain, batch_size, shuffle, training, as_lists
         )

@@ -1,13 +1,12 @@
 """M3SDA's moment matching: several labeled source domains, one target."""
 
-import math
 from numbers import Integral
 
 import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval
 
-from ._base import _NON_NEGATIVE, DomainAlignmentClassifier, _DomainBalancedBatches
+from ._base import _NON_NEGATIVE, DomainAlignmentClassifier
 
 __all__ = ["MomentMatchingClassifier", "moment_distance"]
 
@@ -130,54 +129,6 @@ def moment_distance(features, sample_domain, *, moments=2):
     return total
 
 
-class _EveryDomainBalancedBatches:
-    """Batch sampler: an equal share of every domain in every batch.
-
-    The domains are each source domain and the target (all negative values
-    pooled), each drawn without replacement and drawn anew when it runs out;
-    ``batch_size // n_domains`` rows of each (the remainder to the first
-    sources, at least one row each), as many batches per epoch as shuffled
-    batches of all rows. With one source domain these are the batches of
-    ``_DomainBalancedBatches``, half source, half target, drawn alike.
-    """
-
-    def __init__(self, sample_domain, batch_size, as_lists=False):
-        sample_domain = np.asarray(sample_domain)
-        sources = np.unique(sample_domain[sample_domain > 0])
-        self.domains = [
-            torch.as_tensor(np.flatnonzero(sample_domain == d)) for d in sources
-        ] + [torch.as_tensor(np.flatnonzero(sample_domain < 0))]
-        self.n_rows = len(sample_domain)
-        self.batch_size = batch_size
-        self.as_lists = as_lists
-
-    def __len__(self):
-        return math.ceil(self.n_rows / self.batch_size)
-
-    def __iter__(self):
-        n, extra = divmod(self.batch_size, len(self.domains))
-        shares = [
-            min(max(n + (d < extra), 1), len(rows))
-            for d, rows in enumerate(self.domains)
-        ]
-        orders = [rows[torch.randperm(len(rows))] for rows in self.domains]
-        positions = [0] * len(self.domains)
-        for _ in range(len(self)):
-            parts = []
-            for d, (rows, share) in enumerate(zip(self.domains, shares)):
-                if positions[d] + share > len(rows):
-                    # the rows not drawn yet, then the others shuffled: each
-                    # row once per pass, none twice in a batch
-                    left = orders[d][positions[d] :]
-                    others = orders[d][: positions[d]]
-                    orders[d] = torch.cat([left, others[torch.randperm(len(others))]])
-                    positions[d] = 0
-                parts.append(orders[d][positions[d] : positions[d] + share])
-                positions[d] += share
-            index = torch.cat(parts)
-            yield index.tolist() if self.as_lists else index
-
-
 class MomentMatchingClassifier(DomainAlignmentClassifier):
     """M3SDA's moment matching: align several source domains and the target.
 
@@ -291,6 +242,8 @@ class MomentMatchingClassifier(DomainAlignmentClassifier):
         "moments": [Interval(Integral, 1, None, closed="left")],
     }
 
+    _balance_sources_apart = True  # batches hold every source domain equally
+
     def __init__(self, module=None, *args, moment_weight=5e-4, moments=2, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.moment_weight = moment_weight
@@ -301,18 +254,6 @@ class MomentMatchingClassifier(DomainAlignmentClassifier):
             self.source_domains_ = np.unique(sample_domain[sample_domain > 0])
         super()._train_all_rows(
             X, y, sample_domain, initialize=initialize, **fit_params
-        )
-
-    def _batch_sampler(self, sample_domain, batch_size, shuffle, training, as_lists):
-        if (
-            training
-            and shuffle
-            and self.balanced_batches
-            and _DomainBalancedBatches.applies(sample_domain)
-        ):
-            return _EveryDomainBalancedBatches(sample_domain, batch_size, as_lists)
-        return super()._batch_sampler(
-            sample_domain, batch_size, shuffle, training, as_lists
         )
 
     def domain_loss(self, logits, features, sample_domain):

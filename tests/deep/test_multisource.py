@@ -7,7 +7,6 @@ import torch
 from sktransfer.deep._base import DomainAlignmentClassifier, _DomainBalancedBatches
 from sktransfer.deep._multisource import (
     MomentMatchingClassifier,
-    _EveryDomainBalancedBatches,
     _pair_distances,
     moment_distance,
 )
@@ -92,7 +91,7 @@ def test_one_source_is_source_target_moment_matching():
     )
     # with one source, the batches are the half-source, half-target ones
     torch.manual_seed(0)
-    ours = [b.tolist() for b in _EveryDomainBalancedBatches(sd, 32)]
+    ours = [b.tolist() for b in _DomainBalancedBatches(sd, 32, sources_apart=True)]
     torch.manual_seed(0)
     theirs = [b.tolist() for b in _DomainBalancedBatches(sd, 32)]
     assert ours == theirs
@@ -141,7 +140,7 @@ def test_moment_distance_averages_source_target_and_source_source_pairs():
 
 def test_batches_hold_every_domain_equally():
     sd = np.repeat([1, 2, 3, -1], [50, 20, 80, 30])
-    batches = list(_EveryDomainBalancedBatches(sd, 64))
+    batches = list(_DomainBalancedBatches(sd, 64, sources_apart=True))
     assert len(batches) == 3  # as many as shuffled batches of the 180 rows
     for index in batches:
         counts = np.unique(sd[index.numpy()], return_counts=True)

@@ -71,10 +71,10 @@ import numpy as np
 import torch
 from scipy.sparse import vstack
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from sktransfer.benchmark import TunedLogisticRegression
+from sktransfer.benchmark._datasets import AMAZON_DOMAINS, log1p_then_l2
 from sktransfer.datasets import fetch_amazon_reviews, fetch_mnist_digits
 from sktransfer.deep import (
     BNMClassifier,
@@ -88,8 +88,6 @@ from sktransfer.deep import (
     MDDClassifier,
     NonFiniteLossError,
 )
-
-DOMAINS = ("books", "dvd", "electronics", "kitchen")
 
 # (estimator class, its parameters); the network's own parameters are added
 METHODS = {
@@ -111,19 +109,14 @@ LOGISTIC_DISCRIMINATOR = {"domain_classifier__hidden_units": ()}
 
 
 def amazon_tasks(features, seed):
-    def words(X):
-        X = X.copy()
-        X.data = np.log1p(X.data)
-        return normalize(X)
-
-    for source, target in itertools.permutations(DOMAINS, 2):
+    for source, target in itertools.permutations(AMAZON_DOMAINS, 2):
         Xs, ys, _ = fetch_amazon_reviews(source, None, subset="train", return_X_y=True)
         Xt, _, _ = fetch_amazon_reviews(None, target, subset="train", return_X_y=True)
         Xtest, ytest, _ = fetch_amazon_reviews(
             None, target, subset="test", return_X_y=True
         )
         if features != "counts":
-            Xs, Xt, Xtest = (words(M) for M in (Xs, Xt, Xtest))
+            Xs, Xt, Xtest = (log1p_then_l2(M, None) for M in (Xs, Xt, Xtest))
         if features == "msda":
             from sktransfer.feature import MarginalizedDenoisingAutoencoder
 

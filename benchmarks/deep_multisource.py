@@ -67,12 +67,11 @@ from sktransfer.benchmark._datasets import (
     sum_normalise_then_zscore,
 )
 from sktransfer.datasets import fetch_office_caltech
-from sktransfer.deep import DeepCORALClassifier, DomainNetClassifier
-
-try:
-    from sktransfer.deep import MomentMatchingClassifier
-except ImportError:  # not exported yet
-    from sktransfer.deep._multisource import MomentMatchingClassifier
+from sktransfer.deep import (
+    DeepCORALClassifier,
+    DomainNetClassifier,
+    MomentMatchingClassifier,
+)
 
 METHODS = ("source_only", "coral_pooled", "mm_pooled", "mm_separate")
 

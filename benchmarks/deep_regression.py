@@ -94,10 +94,12 @@ from sklearn.linear_model import RidgeCV
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from sktransfer.deep._alignment import DeepCORALRegressor
-from sktransfer.deep._base import DomainNetRegressor
-from sktransfer.deep._dann import DANNRegressor
-from sktransfer.deep._regression import DANRegressor
+from sktransfer.deep import (
+    DANNRegressor,
+    DANRegressor,
+    DeepCORALRegressor,
+    DomainNetRegressor,
+)
 from sktransfer.instance import (
     ImportanceWeightedRegressor,
     TrAdaBoostRegressor,

@@ -1,6 +1,6 @@
 """Instance-based transfer: reweight the source rows that help the target.
 
-Two families:
+Three families:
 
 * **TrAdaBoost** (:class:`TrAdaBoostClassifier`, :class:`TrAdaBoostRegressor`,
   :class:`TwoStageTrAdaBoostR2`) boosts on the source rows and a few labeled
@@ -11,7 +11,12 @@ Two families:
   (:class:`KernelMeanMatching`, :class:`KLIEP`,
   :class:`DiscriminativeDensityRatio`) and trains any estimator on the
   weighted source rows (:class:`ImportanceWeightedClassifier`,
-  :class:`ImportanceWeightedRegressor`).
+  :class:`ImportanceWeightedRegressor`);
+* **label-shift correction** estimates the target class priors from
+  unlabeled target rows (:class:`EMLabelShiftClassifier`,
+  :class:`BBSEClassifier`, :class:`RLLSClassifier`; with several source
+  domains of different priors :class:`JCPOTClassifier`) and reweights the
+  classes of any probabilistic classifier.
 """
 
 from ._importance_weighting import (
@@ -22,6 +27,12 @@ from ._importance_weighting import (
     ImportanceWeightedRegressor,
     KernelMeanMatching,
 )
+from ._label_shift import (
+    BBSEClassifier,
+    EMLabelShiftClassifier,
+    JCPOTClassifier,
+    RLLSClassifier,
+)
 from ._tradaboost import (
     NoLabeledTargetWarning,
     TrAdaBoostClassifier,
@@ -31,12 +42,16 @@ from ._tradaboost import (
 
 __all__ = [
     "KLIEP",
+    "BBSEClassifier",
     "DegenerateWeightsWarning",
     "DiscriminativeDensityRatio",
+    "EMLabelShiftClassifier",
     "ImportanceWeightedClassifier",
     "ImportanceWeightedRegressor",
+    "JCPOTClassifier",
     "KernelMeanMatching",
     "NoLabeledTargetWarning",
+    "RLLSClassifier",
     "TrAdaBoostClassifier",
     "TrAdaBoostRegressor",
     "TwoStageTrAdaBoostR2",

@@ -143,6 +143,39 @@ register_method(
     description="base estimator on source rows weighted by a domain classifier",
 )
 
+# label shift: the base estimator's posteriors corrected to estimated target priors
+register_method(
+    "label_shift_em",
+    "sktransfer.instance:EMLabelShiftClassifier",
+    kind="instance",
+    default=False,
+    description="target class priors re-estimated by EM on calibrated "
+    "posteriors (Saerens et al., 2002), posteriors corrected",
+)
+register_method(
+    "bbse",
+    "sktransfer.instance:BBSEClassifier",
+    kind="instance",
+    default=False,
+    description="black-box shift estimation of the target priors from the "
+    "source confusion matrix (Lipton et al., 2018)",
+)
+register_method(
+    "rlls",
+    "sktransfer.instance:RLLSClassifier",
+    kind="instance",
+    default=False,
+    description="regularized learning under label shift (Azizzadenesheli et al., 2019)",
+)
+register_method(
+    "jcpot",
+    "sktransfer.instance:JCPOTClassifier",
+    kind="instance",
+    default=False,
+    description="target priors of several source domains by joint class "
+    "proportion and optimal transport (Redko et al., 2019; needs POT)",
+)
+
 # --- feature-based transfer (sktransfer.feature) ----------------------------
 
 register_method(
@@ -213,6 +246,68 @@ register_method(
     description="Structural correspondence learning (SCL-MI): the input features "
     "plus their projection onto 50 directions that predict the pivots (Blitzer et "
     "al., 2006, 2007)",
+)
+
+# optimal transport (need POT: pip install 'sktransfer[ot]')
+register_method(
+    "ot_emd",
+    "sktransfer.feature:OTMapping",
+    kind="feature",
+    default=False,
+    description="source rows moved onto the target by an exact OT plan "
+    "(barycentric map, Courty et al., 2017)",
+)
+register_method(
+    "ot_sinkhorn",
+    "sktransfer.feature:EntropicOTMapping",
+    kind="feature",
+    default=False,
+    description="source rows moved by an entropic (Sinkhorn) OT plan",
+)
+register_method(
+    "ot_class_regularized",
+    "sktransfer.feature:ClassRegularizedOTMapping",
+    kind="feature",
+    default=False,
+    description="entropic OT plan with the Lp-L1 class regularization of the "
+    "source labels (OT-LpL1, Courty et al., 2017)",
+)
+register_method(
+    "ot_linear",
+    "sktransfer.feature:LinearOTMapping",
+    kind="feature",
+    default=False,
+    description="linear (Gaussian) OT map of the source rows onto the target",
+)
+
+
+def _ot_predictor(class_name):
+    def build(base_estimator, random_state):
+        from sktransfer import feature
+
+        return getattr(feature, class_name)(
+            _weighted_base(base_estimator), random_state=random_state
+        )
+
+    return build
+
+
+register_method(
+    "jdot",
+    _ot_predictor("JDOTClassifier"),
+    kind="feature",
+    default=False,
+    description="joint distribution optimal transport: the base estimator "
+    "refitted on the target rows with the transported labels (Courty et al., "
+    "2017), 10 rounds",
+)
+register_method(
+    "ot_label_propagation",
+    _ot_predictor("OTLabelPropagation"),
+    kind="feature",
+    default=False,
+    description="source labels transported to the target rows by an exact OT "
+    "plan, the base estimator fitted on them",
 )
 
 # --- parameter-based transfer (sktransfer.parameter) ------------------------

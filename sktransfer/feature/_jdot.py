@@ -36,6 +36,7 @@ from ..utils._optimal_transport import (
     METRICS,
     check_plan_memory,
     cost_matrix,
+    sinkhorn_plan,
     subsample,
     uniform_weights,
 )
@@ -67,7 +68,7 @@ def _transport(M, reg_e=None):
         if reg_e is None:
             plan = ot.emd(a, b, M, numItermax=10_000_000)
         else:
-            plan = ot.sinkhorn(a, b, M, reg_e, method="sinkhorn_log")
+            plan, _ = sinkhorn_plan(ot, a, b, M, reg_e)
     for w in caught:
         if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning):
             warn(f"POT: {w.message}", w.category)

@@ -26,6 +26,7 @@ from ..utils._optimal_transport import (
     METRICS,
     check_plan_memory,
     cost_matrix,
+    sinkhorn_plan,
     subsample,
     uniform_weights,
 )
@@ -40,10 +41,6 @@ __all__ = [
     "LinearOTMapping",
     "OTMapping",
 ]
-
-# Above this ratio of the largest cost to the entropic regularization,
-# exp(-M / reg) underflows and Sinkhorn runs in the log domain.
-_LOG_DOMAIN_RATIO = 200.0
 
 
 class _BaseOTMapping(OneToOneFeatureMixin, _BaseDomainTransformer):
@@ -389,17 +386,6 @@ class OTMapping(_BaseTransportMapping):
         return ot.emd(a, b, M, numItermax=self.max_iter), 1
 
 
-def _sinkhorn(ot, a, b, M, reg, max_iter, tol):
-    """Sinkhorn's plan, in the log domain where ``exp(-M / reg)`` underflows."""
-    log_domain = M.max() / reg > _LOG_DOMAIN_RATIO
-    method = "sinkhorn_log" if log_domain else "sinkhorn"
-    params = {"numItermax": max_iter, "stopThr": tol, "log": True}
-    G, log = ot.sinkhorn(a, b, M, reg, method=method, **params)
-    if not log_domain and not (np.isfinite(G).all() and G.sum() > 0):
-        G, log = ot.sinkhorn(a, b, M, reg, method="sinkhorn_log", **params)
-    return G, log["niter"]
-
-
 class EntropicOTMapping(_BaseTransportMapping):
     __doc__ = f"""Optimal-transport mapping with the entropic (Sinkhorn) plan.
 
@@ -485,7 +471,7 @@ class EntropicOTMapping(_BaseTransportMapping):
         self.random_state = random_state
 
     def _coupling(self, ot, a, b, M, labels):
-        return _sinkhorn(ot, a, b, M, self.reg_e, self.max_iter, self.tol)
+        return sinkhorn_plan(ot, a, b, M, self.reg_e, self.max_iter, self.tol)
 
 
 class ClassRegularizedOTMapping(_BaseTransportMapping):

@@ -30,6 +30,10 @@ COST_NORMS = ("median", "max", "log", None)
 # cost into a C-contiguous float64 array; Sinkhorn keeps the Gibbs kernel).
 _MATRICES_AT_PEAK = 3
 
+# Above this ratio of the largest cost to the entropic regularization,
+# exp(-M / reg) underflows and Sinkhorn runs in the log domain.
+_LOG_DOMAIN_RATIO = 200.0
+
 
 def available_memory():
     """Bytes of physical memory available now (Linux), else the total.
@@ -206,3 +210,37 @@ def uniform_weights(n_rows):
     array([0.25, 0.25, 0.25, 0.25])
     """
     return np.full(n_rows, 1.0 / n_rows)
+
+
+def sinkhorn_plan(ot, a, b, M, reg, max_iter=1000, tol=1e-9):
+    """Sinkhorn's plan, in the log domain where ``exp(-M / reg)`` underflows.
+
+    Parameters
+    ----------
+    ot : module
+        POT.
+    a, b : ndarray of shape (n_source,), (n_target,)
+        Weights of the source and target rows.
+    M : ndarray of shape (n_source, n_target)
+        Costs.
+    reg : float
+        Entropic regularization.
+    max_iter : int, default=1000
+        Largest number of Sinkhorn iterations.
+    tol : float, default=1e-9
+        Stop when the marginals are met up to ``tol``.
+
+    Returns
+    -------
+    G : ndarray of shape (n_source, n_target)
+        The plan.
+    n_iter : int
+        Iterations run.
+    """
+    log_domain = M.max() / reg > _LOG_DOMAIN_RATIO
+    method = "sinkhorn_log" if log_domain else "sinkhorn"
+    params = {"numItermax": max_iter, "stopThr": tol, "log": True}
+    G, log = ot.sinkhorn(a, b, M, reg, method=method, **params)
+    if not log_domain and not (np.isfinite(G).all() and G.sum() > 0):
+        G, log = ot.sinkhorn(a, b, M, reg, method="sinkhorn_log", **params)
+    return G, log["niter"]

@@ -232,8 +232,9 @@ class JDOTRegressor(RegressorMixin, _BaseOTPredictor):
         The predictor fitted in the last round.
     n_iter_ : int
         Rounds run (0 when fitted without target rows).
-    objective_ : ndarray of shape (n_iter_,)
-        Transport cost ``sum_ij T_ij C_ij`` of each round's plan.
+    objective_ : ndarray of shape (n_rounds,)
+        Transport cost ``sum_ij T_ij C_ij`` of each round's plan, one per
+        round (``n_rounds`` is ``n_iter_``).
     n_features_in_ : int
         Number of features seen in ``fit``.
 
@@ -412,8 +413,9 @@ class JDOTClassifier(ClassifierMixin, _BaseOTPredictor):
         Classes of the labeled rows.
     n_iter_ : int
         Rounds run (0 when fitted without target rows).
-    objective_ : ndarray of shape (n_iter_,)
-        Transport cost ``sum_ij T_ij C_ij`` of each round's plan.
+    objective_ : ndarray of shape (n_rounds,)
+        Transport cost ``sum_ij T_ij C_ij`` of each round's plan, one per
+        round (``n_rounds`` is ``n_iter_``).
     n_features_in_ : int
         Number of features seen in ``fit``.
 

@@ -291,108 +291,108 @@ class _BaseLabelShift(ClassifierMixin, MetaEstimatorMixin, BaseDomainAdapter):
 class EMLabelShiftClassifier(_BaseLabelShift):
     """Target priors by expectation-maximisation (Saerens et al., 2002).
 
-        Fits ``estimator`` on the source rows, calibrates its probabilities on
+    Fits ``estimator`` on the source rows, calibrates its probabilities on
     held-out source predictions (``calibration``), then re-estimates the
-        target priors from the posteriors of the unlabeled target rows by EM:
-        starting from the source priors ``pi_s``, alternately adjust every
-        posterior to the current priors, ``q_i(y) ∝ pi(y) / pi_s(y) p_s(y |
-        x_i)``, and take their mean as the new priors, until the priors move by
-        less than ``tol`` (in L1). It is the maximum-likelihood estimate of the
-        priors under label shift. The calibrated classifier's posteriors,
-        corrected by ``class_weights_``, are the predictions.
+    target priors from the posteriors of the unlabeled target rows by EM:
+    starting from the source priors ``pi_s``, alternately adjust every
+    posterior to the current priors, ``q_i(y) ∝ pi(y) / pi_s(y) p_s(y |
+    x_i)``, and take their mean as the new priors, until the priors move by
+    less than ``tol`` (in L1). It is the maximum-likelihood estimate of the
+    priors under label shift. The calibrated classifier's posteriors,
+    corrected by ``class_weights_``, are the predictions.
 
-        Calibration matters (Alexandari et al., 2020): EM trusts the
-        posteriors, and an over- or under-confident classifier biases the
-        estimate. The calibration maps the estimator's log-probabilities ``z``
-        to ``softmax(z / T + b)``; ``T`` and the class biases ``b`` minimise
-        the log-loss of the ``cv``-fold cross-validated source posteriors, and
-        are then applied to the estimator fitted on every source row. The
-        default, ``"bcts"`` (bias-corrected temperature scaling, ``k + 1``
-        parameters), is the one Alexandari et al. found hard to beat; it keeps
-        the classifier's ranking within a row up to the biases and does not
-        overfit with few rows per class, unlike isotonic regression.
+    Calibration matters (Alexandari et al., 2020): EM trusts the
+    posteriors, and an over- or under-confident classifier biases the
+    estimate. The calibration maps the estimator's log-probabilities ``z``
+    to ``softmax(z / T + b)``; ``T`` and the class biases ``b`` minimise
+    the log-loss of the ``cv``-fold cross-validated source posteriors, and
+    are then applied to the estimator fitted on every source row. The
+    default, ``"bcts"`` (bias-corrected temperature scaling, ``k + 1``
+    parameters), is the one Alexandari et al. found hard to beat; it keeps
+    the classifier's ranking within a row up to the biases and does not
+    overfit with few rows per class, unlike isotonic regression.
 
-        Labeled target rows count in the estimate: their class frequencies are
-        pooled with the estimate from the unlabeled rows, weighted by the
-        number of rows. Several source domains are pooled into one source
-        (their priors: the pooled class frequencies); several target domains
-        into one target.
+    Labeled target rows count in the estimate: their class frequencies are
+    pooled with the estimate from the unlabeled rows, weighted by the
+    number of rows. Several source domains are pooled into one source
+    (their priors: the pooled class frequencies); several target domains
+    into one target.
 
-        Parameters
-        ----------
-        estimator : classifier, default=None
-            Probabilistic classifier (with ``predict_proba``) fitted on the
-            source rows; ``None`` means ``LogisticRegression()``. It is cloned.
-        calibration : {"bcts", "temperature"} or None, default="bcts"
-            ``"bcts"``: temperature and one bias per class; ``"temperature"``:
-            temperature only (the argmax never changes); ``None``: the
-            estimator's probabilities as they are. No calibration is done when
-            the smallest source class has fewer than 2 rows, or without target
-            rows (then the model is the plain estimator).
-        cv : int, default=5
-            Stratified folds of the held-out source predictions (fewer when a
-            source class has fewer rows).
-        max_iter : int, default=100
-            Most EM iterations.
-        tol : float, default=1e-6
-            EM stops when the L1 change of the priors falls below ``tol``.
-        refit : bool, default=False
-            Whether to retrain ``estimator`` on the source rows with sample
-            weights ``class_weights_[y_i]`` (importance-weighted ERM) instead of
-            correcting its posteriors; the estimator must accept
-            ``sample_weight``.
+    Parameters
+    ----------
+    estimator : classifier, default=None
+        Probabilistic classifier (with ``predict_proba``) fitted on the
+        source rows; ``None`` means ``LogisticRegression()``. It is cloned.
+    calibration : {"bcts", "temperature"} or None, default="bcts"
+        ``"bcts"``: temperature and one bias per class; ``"temperature"``:
+        temperature only (the argmax never changes); ``None``: the
+        estimator's probabilities as they are. No calibration is done when
+        the smallest source class has fewer than 2 rows, or without target
+        rows (then the model is the plain estimator).
+    cv : int, default=5
+        Stratified folds of the held-out source predictions (fewer when a
+        source class has fewer rows).
+    max_iter : int, default=100
+        Most EM iterations.
+    tol : float, default=1e-6
+        EM stops when the L1 change of the priors falls below ``tol``.
+    refit : bool, default=False
+        Whether to retrain ``estimator`` on the source rows with sample
+        weights ``class_weights_[y_i]`` (importance-weighted ERM) instead of
+        correcting its posteriors; the estimator must accept
+        ``sample_weight``.
 
-        Attributes
-        ----------
-        estimator_ : classifier
-            The classifier fitted on the (weighted, with ``refit=True``) source
-            rows.
-        calibration_temperature_ : float
-            Fitted temperature ``T`` (1 when not calibrated).
-        calibration_bias_ : ndarray of shape (n_source_classes,) or None
-            Fitted class biases ``b``, in the order of ``estimator_.classes_``;
-            None unless ``calibration="bcts"`` was fitted.
-        classes_ : ndarray of shape (n_classes,)
-            Class labels (of source and labeled target rows).
-        source_priors_ : ndarray of shape (n_classes,)
-            Class frequencies of the (pooled) source rows.
-        target_priors_ : ndarray of shape (n_classes,)
-            Estimated target priors; ``source_priors_`` without target rows.
-        class_weights_ : ndarray of shape (n_classes,)
-            ``target_priors_ / source_priors_``, the weights of the correction
-            (0 for a class without source rows).
-        n_iter_ : int
-            EM iterations run (0 when nothing was estimated).
-        has_target_ : bool
-            Whether target rows were seen (else no correction).
-        n_features_in_ : int
-            Number of features seen in ``fit``.
+    Attributes
+    ----------
+    estimator_ : classifier
+        The classifier fitted on the (weighted, with ``refit=True``) source
+        rows.
+    calibration_temperature_ : float
+        Fitted temperature ``T`` (1 when not calibrated).
+    calibration_bias_ : ndarray of shape (n_source_classes,) or None
+        Fitted class biases ``b``, in the order of ``estimator_.classes_``;
+        None unless ``calibration="bcts"`` was fitted.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (of source and labeled target rows).
+    source_priors_ : ndarray of shape (n_classes,)
+        Class frequencies of the (pooled) source rows.
+    target_priors_ : ndarray of shape (n_classes,)
+        Estimated target priors; ``source_priors_`` without target rows.
+    class_weights_ : ndarray of shape (n_classes,)
+        ``target_priors_ / source_priors_``, the weights of the correction
+        (0 for a class without source rows).
+    n_iter_ : int
+        EM iterations run (0 when nothing was estimated).
+    has_target_ : bool
+        Whether target rows were seen (else no correction).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
 
-        See Also
-        --------
-        BBSEClassifier : Priors from the confusion matrix, no calibration needed.
-        RLLSClassifier : Regularised version of BBSE for few target rows.
+    See Also
+    --------
+    BBSEClassifier : Priors from the confusion matrix, no calibration needed.
+    RLLSClassifier : Regularised version of BBSE for few target rows.
 
-        References
-        ----------
-        .. [1] M. Saerens, P. Latinne and C. Decaestecker, "Adjusting the
-           Outputs of a Classifier to New a Priori Probabilities: A Simple
-           Procedure", Neural Computation 14(1), 2002.
-        .. [2] A. Alexandari, A. Kundaje and A. Shrikumar, "Maximum Likelihood
-           with Bias-Corrected Calibration is Hard-To-Beat at Label Shift
-           Adaptation", ICML 2020.
+    References
+    ----------
+    .. [1] M. Saerens, P. Latinne and C. Decaestecker, "Adjusting the
+       Outputs of a Classifier to New a Priori Probabilities: A Simple
+       Procedure", Neural Computation 14(1), 2002.
+    .. [2] A. Alexandari, A. Kundaje and A. Shrikumar, "Maximum Likelihood
+       with Bias-Corrected Calibration is Hard-To-Beat at Label Shift
+       Adaptation", ICML 2020.
 
-        Examples
-        --------
-        >>> from sktransfer.datasets import make_domain_shift
-        >>> from sktransfer.instance import EMLabelShiftClassifier
-        >>> X, y, sample_domain = make_domain_shift(
-        ...     500, 500, shift="label", severity=1.0, random_state=0)
-        >>> y_seen = y.copy()
-        >>> y_seen[sample_domain < 0] = -1
-        >>> clf = EMLabelShiftClassifier().fit(X, y_seen, sample_domain=sample_domain)
-        >>> clf.target_priors_.round(1)  # the true target priors are 0.95, 0.05
-        array([0.9, 0.1])
+    Examples
+    --------
+    >>> from sktransfer.datasets import make_domain_shift
+    >>> from sktransfer.instance import EMLabelShiftClassifier
+    >>> X, y, sample_domain = make_domain_shift(
+    ...     500, 500, shift="label", severity=1.0, random_state=0)
+    >>> y_seen = y.copy()
+    >>> y_seen[sample_domain < 0] = -1
+    >>> clf = EMLabelShiftClassifier().fit(X, y_seen, sample_domain=sample_domain)
+    >>> clf.target_priors_.round(1)  # the true target priors are 0.95, 0.05
+    array([0.9, 0.1])
     """
 
     _parameter_constraints: dict = {

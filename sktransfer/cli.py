@@ -41,7 +41,12 @@ folder named by the environment variable SKTRANSFER_DATA (default
 ~/sktransfer_data), and downloaded there when missing (--no-download to
 refuse). After the table come the skipped cells and failed fits, with their
 reasons, and each distinct warning of the fits once, with the number of fits
-that raised it. The exit status is 1 when a fit failed.
+that raised it. The exit status is 1 when a fit failed or timed out.
+
+a long run: --output FILE is rewritten as the fits finish, so an interrupted
+run keeps what it did; the same command with the same FILE resumes it. With
+--scheduler the fits run on a Dask cluster (a worker that dies costs only its
+fits, which Dask reruns); see the user guide's page "Running on a cluster".
 """
 
 
@@ -77,6 +82,16 @@ def _positive_int(text):
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
     return value
 
 
@@ -136,9 +151,25 @@ def _build_parser():
     bench.add_argument(
         "--n-jobs",
         type=int,
-        default=-1,
+        default=None,
         help="fits run in parallel with joblib (default: -1, every core; the "
         "results do not depend on it)",
+    )
+    bench.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the fits on a Dask cluster instead: the address of a running "
+        "dask.distributed scheduler (tcp://host:8786), or local:N for a local "
+        "cluster of N worker processes started and stopped here; each "
+        "(method, pair, repeat) fit is one task and the results are those of "
+        "the local run (needs: pip install 'sktransfer[distributed]')",
+    )
+    bench.add_argument(
+        "--fit-timeout",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="stop a fit that runs longer and mark its cell 'timeout' "
+        "(default: no limit)",
     )
     bench.add_argument(
         "--no-progress",
@@ -148,7 +179,9 @@ def _build_parser():
     bench.add_argument(
         "--output",
         metavar="FILE",
-        help="also write the results: JSON for a .json file, else CSV",
+        help="also write the results, as the run goes: JSON for a .json "
+        "file, else CSV; rerunning with the same file resumes the run, fitting "
+        "only the cells it does not hold yet",
     )
     bench.add_argument(
         "--data-home",
@@ -284,6 +317,10 @@ def _benchmark(args, parser):
         resolve_names(args.dataset, args.pairs, args.methods)
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
+    if args.scheduler is not None and args.n_jobs is not None:
+        parser.error(
+            "--n-jobs and --scheduler: choose one (the Dask workers run the fits)"
+        )
     progress = not args.no_progress and sys.stderr.isatty()
 
     def pair_done(pair, partial):
@@ -298,8 +335,6 @@ def _benchmark(args, parser):
             line += f", {reference} {partial.mean_accuracy(reference, pair):.3f}"
         tqdm.write(line, file=sys.stdout)
         sys.stdout.flush()
-        if args.output:
-            partial.save(args.output)
 
     try:
         result = run_benchmark(
@@ -312,7 +347,12 @@ def _benchmark(args, parser):
             data_home=args.data_home,
             download_if_missing=args.download,
             error_score="raise" if args.fail_fast else float("nan"),
-            n_jobs=args.n_jobs,
+            n_jobs=-1
+            if args.n_jobs is None and args.scheduler is None
+            else args.n_jobs,
+            scheduler=args.scheduler,
+            fit_timeout=args.fit_timeout,
+            output=args.output,
             progress=progress,
             on_pair_done=pair_done,
         )
@@ -321,13 +361,20 @@ def _benchmark(args, parser):
         if not args.download:
             hint += ", or leave out --no-download to fetch them"
         parser.exit(2, f"{parser.prog}: error: {exc}\n({hint})\n")
+    except (ImportError, OSError) as exc:  # no Dask, no scheduler at the address
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    except ValueError as exc:
+        if args.fail_fast:  # a fit's error: its traceback was asked for
+            raise
+        # without --fail-fast the fits' errors are recorded: this is the set-up
+        # (an --output file of another run, a malformed --scheduler)
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
     print()
     print(result.format_table())
     notes = result.format_notes()
     if notes:
         print(f"\n{notes}")
     if args.output:
-        result.save(args.output)
         print(f"\nResults written to {args.output}")
     return 1 if result.errors() else 0
 

@@ -1,6 +1,7 @@
 """Run registered methods on the pairs of a data set and tabulate accuracy."""
 
 import csv
+import ctypes
 import json
 import math
 import os
@@ -8,7 +9,9 @@ import re
 import shutil
 import sys
 import textwrap
+import threading
 import time
+import uuid
 import warnings
 
 import numpy as np
@@ -21,6 +24,7 @@ from sklearn.utils import check_random_state, get_tags
 from threadpoolctl import threadpool_limits
 
 from .._domain import UNLABELED, hide_target_labels
+from ..utils._optional import import_optional
 from ._baselines import TunedLogisticRegression
 from ._registry import DATASETS, KINDS, METHODS
 
@@ -43,6 +47,22 @@ _FIELDS = (
     "skipped",
     "input",
     "warnings",
+    "timed_out",
+)
+
+# How the fields of a CSV file are read back (the others are text).
+_INT_FIELDS = ("repeat", "seed", "n_labeled_target", "n_test")
+_FLOAT_FIELDS = ("accuracy", "fit_time", "predict_time")
+
+# Settings of a run that must match for a saved run to be resumed; the pairs,
+# methods and number of repeats may differ (the cells are matched one by one).
+_RESUME_SETTINGS = (
+    "dataset",
+    "n_target_labels",
+    "per_class",
+    "random_state",
+    "preprocessing",
+    "base_estimator",
 )
 
 #: Largest dense copy (in bytes) of a sparse data set made for the methods
@@ -220,6 +240,57 @@ def _check_classes(model, y_pred):
         )
 
 
+class FitTimeout(BaseException):
+    """Raised inside a fit that ran past ``fit_timeout`` seconds.
+
+    A :class:`BaseException`, like :class:`KeyboardInterrupt`, so that the
+    ``except Exception`` of the code being fitted does not swallow it.
+    """
+
+
+class _FitWatchdog:
+    """Raise :class:`FitTimeout` in the calling thread after ``seconds``.
+
+    The exception is delivered the next time the thread runs Python code: a
+    fit stuck inside one long call into compiled code stops when that call
+    returns.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.fired = False
+        self._lock = threading.Lock()
+        self._done = False
+
+    def _fire(self):
+        with self._lock:
+            if not self._done:
+                self.fired = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(self._thread), ctypes.py_object(FitTimeout)
+                )
+
+    def __enter__(self):
+        self._thread = threading.get_ident()
+        self._timer = None
+        if self.seconds is not None:
+            self._timer = threading.Timer(self.seconds, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self._done = True
+            if self._timer is not None:
+                self._timer.cancel()
+            if self.fired:  # not raised yet: withdraw it, the caller checks fired
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(self._thread), None
+                )
+        return False
+
+
 def _run_one(
     X,
     y,
@@ -236,6 +307,7 @@ def _run_one(
     error_score,
     skip_reason="",
     input_note="",
+    fit_timeout=None,
 ):
     y_masked = hide_target_labels(
         y,
@@ -272,32 +344,26 @@ def _run_one(
     base = clone(base_estimator)
     if "random_state" in base.get_params():
         base.set_params(random_state=int(seed))
-    # Collected here, in the process that fits (joblib workers included), and
-    # summarised once after the table rather than printed at every fit.
-    with warnings.catch_warnings(record=True) as caught:
+    # Collected here, in the process that fits (joblib and Dask workers
+    # included), and summarised once after the table rather than printed at
+    # every fit. Fits are small: BLAS/OpenMP threads cost more than they bring
+    # (and oversubscribe the cores); parallelism comes from running many fits.
+    watchdog = _FitWatchdog(fit_timeout)
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1):
         warnings.simplefilter("always")
         try:
-            model = method.make(base, random_state=int(seed))
-            start = time.perf_counter()
-            model.fit(X, y_masked, sample_domain=sample_domain)
-            record["fit_time"] = time.perf_counter() - start
-            rows = np.flatnonzero(test)
-            start = time.perf_counter()
-            y_pred = np.asarray(model.predict(X[rows]))
-            record["predict_time"] = time.perf_counter() - start
-            _check_classes(model, y_pred)
-            record["accuracy"] = float(np.mean(y_pred == y[rows]))
-            if hasattr(model, "best_name_"):  # a selector: what it chose, and why
-                record["selected"] = str(model.best_name_)
-                results = model.cv_results_
-                splits = [k for k in results if k.startswith("split")]
-                record["selection_scores"] = {
-                    str(name): [float(results[k][i]) for k in splits]
-                    for i, name in enumerate(results["name"])
-                }
-                record["selection_test_train_ratio"] = float(
-                    getattr(model, "_test_train_ratio", 0.0)
+            with watchdog:
+                _fit_and_score(
+                    X, y, y_masked, sample_domain, test, method, base, seed, record
                 )
+            if watchdog.fired:
+                raise FitTimeout
+        except FitTimeout:
+            record["error"] = f"timed out after {fit_timeout:g} s"
+            record["timed_out"] = True
+            record["accuracy"] = math.nan
+            record["fit_time"] = record["predict_time"] = math.nan
+            record.pop("selected", None)
         except Exception as exc:
             if error_score == "raise":
                 raise
@@ -305,6 +371,30 @@ def _run_one(
             record["accuracy"] = float(error_score)
     record["warnings"] = _warning_text(caught)
     return record
+
+
+def _fit_and_score(X, y, y_masked, sample_domain, test, method, base, seed, record):
+    model = method.make(base, random_state=int(seed))
+    start = time.perf_counter()
+    model.fit(X, y_masked, sample_domain=sample_domain)
+    record["fit_time"] = time.perf_counter() - start
+    rows = np.flatnonzero(test)
+    start = time.perf_counter()
+    y_pred = np.asarray(model.predict(X[rows]))
+    record["predict_time"] = time.perf_counter() - start
+    _check_classes(model, y_pred)
+    record["accuracy"] = float(np.mean(y_pred == y[rows]))
+    if hasattr(model, "best_name_"):  # a selector: what it chose, and why
+        record["selected"] = str(model.best_name_)
+        results = model.cv_results_
+        splits = [k for k in results if k.startswith("split")]
+        record["selection_scores"] = {
+            str(name): [float(results[k][i]) for k in splits]
+            for i, name in enumerate(results["name"])
+        }
+        record["selection_test_train_ratio"] = float(
+            getattr(model, "_test_train_ratio", 0.0)
+        )
 
 
 def run_benchmark(
@@ -320,6 +410,9 @@ def run_benchmark(
     download_if_missing=True,
     error_score=np.nan,
     n_jobs=None,
+    scheduler=None,
+    fit_timeout=None,
+    output=None,
     progress=False,
     on_pair_done=None,
 ):
@@ -379,6 +472,32 @@ def run_benchmark(
     n_jobs : int, default=None
         Fits run in parallel (joblib); ``None`` means one at a time. Each fit
         uses one BLAS/OpenMP thread.
+    scheduler : str or distributed.Client, default=None
+        Run the fits on a Dask cluster instead of with joblib (needs the
+        extra ``sktransfer[distributed]``): the address of a running
+        ``dask.distributed`` scheduler (``"tcp://host:8786"``), ``"local:N"``
+        for a ``LocalCluster`` of ``N`` single-threaded worker processes
+        started and stopped here, or a connected ``Client``. Every (pair,
+        repeat, method) fit is one task; the data of a pair is scattered to
+        the workers once. Dask reruns the tasks of a worker that dies; a fit
+        that kills its worker repeatedly is recorded as failed. The results
+        are those of the local run with the same seed.
+    fit_timeout : float, default=None
+        Seconds a fit (with its prediction) may run; a fit that runs longer
+        is stopped and recorded as timed out (``"timed_out"`` in its record,
+        ``timeout`` in the table). The fit is stopped the next time it runs
+        Python code: one long call into compiled code (a solver, a BLAS
+        routine) ends before it stops. ``None`` means no limit.
+    output : str or path, default=None
+        File the results are written to as the run goes (JSON for ``.json``,
+        CSV otherwise; see :meth:`BenchmarkResult.save`): after every pair,
+        at most every few seconds in between, and when the run stops,
+        interrupted or not. When the file already holds results of a run with
+        the same settings, its finished cells (pair, repeat, method) are
+        kept and not fitted again: rerunning an interrupted run resumes it.
+        Its cells of other pairs or methods are kept in the file. A JSON file
+        records every setting and all of them must match; a CSV file records
+        only the data set and the seeds, and those must match.
     progress : bool, default=False
         Show a tqdm progress bar on stderr.
     on_pair_done : callable, default=None
@@ -397,7 +516,13 @@ def run_benchmark(
         When the files of a real data set are missing.
     ValueError, TypeError
         For unknown names, or a method that cannot be built (see
-        :func:`resolve_names`), before any data is loaded.
+        :func:`resolve_names`), before any data is loaded; for an ``output``
+        file that holds a run with other settings.
+    ImportError
+        For a ``scheduler`` without the ``distributed`` package, naming the
+        extra to install.
+    OSError
+        When the Dask scheduler cannot be reached.
 
     Examples
     --------
@@ -418,6 +543,20 @@ def run_benchmark(
         raise ValueError(f"n_repeats must be >= 1, got {n_repeats}.")
     if error_score != "raise" and not isinstance(error_score, int | float):
         raise ValueError(f"error_score must be 'raise' or a number, got {error_score}")
+    if fit_timeout is not None and not (
+        isinstance(fit_timeout, int | float) and fit_timeout > 0
+    ):
+        raise ValueError(
+            f"fit_timeout must be a positive number of seconds or None, got "
+            f"{fit_timeout!r}."
+        )
+    if scheduler is not None and n_jobs is not None:
+        raise ValueError(
+            "n_jobs and scheduler both given: the Dask scheduler runs the fits "
+            "on its workers; leave n_jobs=None."
+        )
+    if scheduler is not None:
+        _check_scheduler(scheduler)
     seeds = check_random_state(random_state).randint(
         np.iinfo(np.int32).max, size=int(n_repeats)
     )
@@ -445,9 +584,68 @@ def run_benchmark(
             key=lambda r: (pairs.index(r["pair"]), r["repeat"], rank[r["method"]]),
         )
 
-    records = []
+    cells = [
+        (pair, repeat, method.name)
+        for pair in pairs
+        for repeat in range(len(seeds))
+        for method in specs
+    ]
+    done, result_file = {}, None
+    if output is not None:
+        result_file = _ResultFile(output, config, seeds, set(cells))
+        done = result_file.resumed
+    records = [done[cell] for cell in cells if cell in done]
+    left = {pair: 0 for pair in pairs}
+    for cell in cells:
+        left[cell[0]] += cell not in done
+
+    def jobs_of(pair):
+        """The data of a pair and the arguments of its fits left to run."""
+        X, y, sample_domain = _load_pair(
+            spec,
+            pair,
+            data_home=data_home,
+            download_if_missing=download_if_missing,
+            random_state=data_seed,
+        )
+        data = {"X": X, "y": y, "sample_domain": sample_domain}
+        dense_options = {}
+        if sp.issparse(X) and dense_methods:
+            X_dense, skip_reason = _dense_copy(X, dataset, pair)
+            dense_options = {
+                "skip_reason": skip_reason,
+                "input_note": "" if skip_reason else "sparse input densified",
+            }
+            if X_dense is not None:
+                data["X_dense"] = X_dense
+        jobs = [
+            (
+                "X_dense"
+                if method.name in dense_methods and "X_dense" in data
+                else "X",
+                {
+                    "pair": pair,
+                    "repeat": repeat,
+                    "seed": seed,
+                    "method": method,
+                    "base_estimator": base_estimator,
+                    "n_target_labels": int(n_target_labels),
+                    "per_class": spec.per_class,
+                    "dataset": dataset,
+                    "error_score": error_score,
+                    "fit_timeout": fit_timeout,
+                    **(dense_options if method.name in dense_methods else {}),
+                },
+            )
+            for repeat, seed in enumerate(seeds)
+            for method in specs
+            if (pair, repeat, method.name) not in done
+        ]
+        return data, jobs
+
     bar = tqdm(
-        total=len(pairs) * len(seeds) * len(specs),
+        total=len(cells),
+        initial=len(records),
         desc=f"{dataset}",
         unit="fit",
         file=sys.stderr,
@@ -455,54 +653,310 @@ def run_benchmark(
         # a terminal that reports a width of 0 would hide the bar
         ncols=shutil.get_terminal_size((100, 24)).columns or 100,
     )
-    # Fits are small: BLAS/OpenMP threads cost more than they bring (and
-    # oversubscribe the cores with n_jobs); parallelism comes from n_jobs.
-    with bar, threadpool_limits(limits=1):
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        for pair in pairs:
-            bar.set_postfix_str(f"loading {pair}")
-            X, y, sample_domain = _load_pair(
-                spec,
-                pair,
-                data_home=data_home,
-                download_if_missing=download_if_missing,
-                random_state=data_seed,
-            )
-            X_dense, skip_reason, input_note = X, "", ""
-            if sp.issparse(X) and dense_methods:
-                X_dense, skip_reason = _dense_copy(X, dataset, pair)
-                input_note = "" if skip_reason else "sparse input densified"
-            bar.set_postfix_str(pair)
 
-            dense_options = {
-                "X": X_dense,
-                "skip_reason": skip_reason,
-                "input_note": input_note,
-            }
-            jobs = (
-                delayed(_run_one)(
-                    y=y,
-                    sample_domain=sample_domain,
-                    pair=pair,
-                    repeat=repeat,
-                    seed=seed,
-                    method=method,
-                    base_estimator=base_estimator,
-                    n_target_labels=int(n_target_labels),
-                    per_class=spec.per_class,
-                    dataset=dataset,
+    def pair_finished(pair):
+        if result_file is not None:
+            result_file.write(records, force=True)
+        if on_pair_done is not None:
+            on_pair_done(pair, BenchmarkResult(ordered(records), config))
+
+    def finished(record):
+        records.append(record)
+        bar.update()
+        left[record["pair"]] -= 1
+        if left[record["pair"]] == 0:
+            pair_finished(record["pair"])
+        elif result_file is not None:
+            result_file.write(records)
+
+    try:
+        with bar:
+            for pair in pairs:  # finished in an earlier run
+                if not left[pair]:
+                    pair_finished(pair)
+            if scheduler is None:
+                parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+                for pair in pairs:
+                    if not left[pair]:
+                        continue
+                    bar.set_postfix_str(f"loading {pair}")
+                    data, jobs = jobs_of(pair)
+                    bar.set_postfix_str(pair)
+                    tasks = (
+                        delayed(_run_one)(
+                            data[x_name], data["y"], data["sample_domain"], **kwargs
+                        )
+                        for x_name, kwargs in jobs
+                    )
+                    for record in parallel(tasks):
+                        finished(record)
+            else:
+                _run_on_dask(
+                    scheduler,
+                    [pair for pair in pairs if left[pair]],
+                    jobs_of,
+                    finished,
                     error_score=error_score,
-                    **(dense_options if method.name in dense_methods else {"X": X}),
+                    bar=bar,
                 )
-                for repeat, seed in enumerate(seeds)
-                for method in specs
-            )
-            for record in parallel(jobs):
-                records.append(record)
-                bar.update()
-            if on_pair_done is not None:
-                on_pair_done(pair, BenchmarkResult(ordered(records), config))
+    finally:
+        if result_file is not None:
+            result_file.write(records, force=True)
     return BenchmarkResult(ordered(records), config)
+
+
+def _check_scheduler(scheduler):
+    """Refuse a malformed ``"local:N"`` and a missing ``distributed``."""
+    import_optional("distributed")
+    if isinstance(scheduler, str):
+        if scheduler.startswith("local:"):
+            count = scheduler.split(":", 1)[1]
+            if not count.isdigit() or int(count) < 1:
+                raise ValueError(
+                    f"scheduler {scheduler!r}: 'local:N' needs a number of "
+                    "workers N >= 1, e.g. 'local:4'."
+                )
+        elif not scheduler.strip():
+            raise ValueError("scheduler is empty: give an address or 'local:N'.")
+    elif not hasattr(scheduler, "submit"):
+        raise TypeError(
+            "scheduler must be an address, 'local:N' or a distributed.Client, "
+            f"got {type(scheduler).__name__}."
+        )
+
+
+class _DaskClient:
+    """A client of ``scheduler``, with the cluster it started, if any."""
+
+    def __init__(self, scheduler):
+        self.scheduler = scheduler
+        self.client = self.cluster = None
+
+    def __enter__(self):
+        distributed = import_optional("distributed")
+        if not isinstance(self.scheduler, str):
+            return self.scheduler  # the caller's client: the caller closes it
+        if self.scheduler.startswith("local:"):
+            self.cluster = distributed.LocalCluster(
+                n_workers=int(self.scheduler.split(":", 1)[1]),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            self.client = distributed.Client(self.cluster)
+        else:
+            try:
+                self.client = distributed.Client(self.scheduler, timeout="20s")
+            except (OSError, TimeoutError) as exc:
+                raise OSError(
+                    f"cannot reach the Dask scheduler at {self.scheduler!r}: {exc}"
+                ) from exc
+        return self.client
+
+    def __exit__(self, *exc_info):
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        return False
+
+
+def _scatter(client, data, name, attempts=3):
+    """Send ``data`` (a dict) to every worker; its futures under the same keys.
+
+    On every worker, not one: the tasks of a worker that dies are rerun on
+    another, which must hold the data already (scattered data cannot be
+    recomputed). A worker that dies during the transfer is retried.
+    """
+    keyed = {f"sktransfer-data-{name}-{key}": value for key, value in data.items()}
+    for attempt in range(attempts):
+        try:
+            remote = client.scatter(keyed, broadcast=True)
+            break
+        except OSError:  # a worker closed its connection while receiving
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1.0)
+    return dict(zip(data, remote.values()))
+
+
+def _run_on_dask(scheduler, pairs, jobs_of, finished, *, error_score, bar):
+    """Submit every fit of ``pairs`` as a Dask task; ``finished`` each record."""
+    distributed = import_optional("distributed")
+    run = uuid.uuid4().hex[:8]
+    with _DaskClient(scheduler) as client:
+        futures = distributed.as_completed()
+        about = {}  # task key: (pair, scattered data, arguments), until done
+        scattered = {}  # pair: its data's futures, released once the pair is done
+        left = {}
+        try:
+            for pair in pairs:
+                bar.set_postfix_str(f"loading {pair}")
+                data, jobs = jobs_of(pair)
+                scattered[pair] = _scatter(client, data, f"{run}-{pair}")
+                left[pair] = len(jobs)
+                for x_name, kwargs in jobs:
+                    key = (
+                        f"sktransfer-benchmark-{run}-{pair}-{kwargs['repeat']}-"
+                        f"{kwargs['method'].name}"
+                    )
+                    remote = scattered[pair]
+                    future = client.submit(
+                        _run_one,
+                        remote[x_name],
+                        remote["y"],
+                        remote["sample_domain"],
+                        key=key,
+                        pure=False,
+                        **kwargs,
+                    )
+                    about[future.key] = (pair, data, kwargs)
+                    futures.add(future)
+                bar.set_postfix_str("")
+            for future in futures:
+                pair, data, kwargs = about.pop(future.key)
+                try:
+                    record = future.result()
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # its worker died too often, say
+                    if error_score == "raise":
+                        raise
+                    record = _run_one(
+                        data["X"],
+                        data["y"],
+                        data["sample_domain"],
+                        **{**kwargs, "skip_reason": "not run"},
+                    )
+                    record.update(
+                        skipped="",
+                        error=f"{type(exc).__name__}: {exc}",
+                        accuracy=float(error_score),
+                    )
+                future.release()
+                finished(record)
+                left[pair] -= 1
+                if not left[pair]:
+                    for remote in scattered.pop(pair).values():
+                        remote.release()
+        finally:
+            for future in list(futures.futures):
+                future.cancel()
+
+
+class _ResultFile:
+    """The ``output`` file of a run: what it resumes, and its writes.
+
+    Rewritten whole (to a temporary file, then renamed, so that a killed run
+    never leaves half a file), at most every few seconds unless forced.
+    """
+
+    def __init__(self, path, config, seeds, cells):
+        self.path = os.fspath(path)
+        self.config = config
+        self.resumed, self.kept = {}, []
+        self._last_write, self._write_cost = -math.inf, 0.0
+        if not os.path.exists(self.path) or not os.path.getsize(self.path):
+            return
+        try:
+            previous = BenchmarkResult.load(self.path)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(
+                f"cannot resume from the output file {self.path}: it is not the "
+                f"output of a benchmark run ({type(exc).__name__}: {exc}); write "
+                "to another file, or remove it to start over."
+            ) from exc
+        _check_resumable(previous, config, seeds, self.path)
+        for record in previous.records:
+            cell = (record["pair"], record["repeat"], record["method"])
+            if cell in cells:
+                self.resumed[cell] = record
+            else:
+                self.kept.append(record)
+
+    def write(self, records, force=False):
+        if not force and time.monotonic() - self._last_write < max(
+            2.0, 20 * self._write_cost
+        ):
+            return
+        start = time.perf_counter()
+        records = [*records, *self.kept]
+        pairs = list(
+            dict.fromkeys([*self.config["pairs"], *(r["pair"] for r in records)])
+        )
+        methods = list(
+            dict.fromkeys([*self.config["methods"], *(r["method"] for r in records)])
+        )
+        config = {
+            **self.config,
+            "pairs": pairs,
+            "methods": methods,
+            "n_repeats": max(
+                [self.config["n_repeats"], *(r["repeat"] + 1 for r in records)]
+            ),
+        }
+        records.sort(
+            key=lambda r: (
+                pairs.index(r["pair"]),
+                r["repeat"],
+                methods.index(r["method"]),
+            )
+        )
+        folder, name = os.path.split(os.path.abspath(self.path))
+        partial = os.path.join(folder, f".partial-{os.getpid()}-{name}")
+        try:
+            BenchmarkResult(records, config).save(partial)
+            os.replace(partial, self.path)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+        self._last_write = time.monotonic()
+        self._write_cost = time.perf_counter() - start
+
+
+def _check_resumable(previous, config, seeds, path):
+    """Refuse to resume from a file of a run with other settings."""
+
+    def refuse(setting, theirs, ours):
+        return ValueError(
+            f"the output file {path} holds the results of a run with "
+            f"{setting}={theirs!r}, not {ours!r}: write to another file, or "
+            "remove it to start over."
+        )
+
+    for setting in _RESUME_SETTINGS:
+        if setting in previous.config and previous.config[setting] != config[setting]:
+            raise refuse(setting, previous.config[setting], config[setting])
+    for record in previous.records:
+        if record.get("dataset", config["dataset"]) != config["dataset"]:
+            raise refuse("dataset", record["dataset"], config["dataset"])
+        repeat = record["repeat"]
+        if repeat < len(seeds) and record["seed"] != seeds[repeat]:
+            raise refuse(f"seed of repeat {repeat}", record["seed"], int(seeds[repeat]))
+
+
+def _read_csv_records(path):
+    records = []
+    with open(path, newline="", encoding="utf-8") as file:
+        for row in csv.DictReader(file):
+            record = dict(row)
+            for field in _INT_FIELDS:
+                if field in record:
+                    record[field] = int(record[field])
+            for field in _FLOAT_FIELDS:
+                if field in record:
+                    record[field] = float(record[field]) if record[field] else math.nan
+            if "warnings" in record:
+                record["warnings"] = json.loads(record["warnings"] or "[]")
+            for field in ("selected", "timed_out"):  # only where they were set
+                if not record.get(field):
+                    record.pop(field, None)
+            if "timed_out" in record:
+                record["timed_out"] = record["timed_out"] == "True"
+            for field in ("error", "skipped", "input"):
+                record.setdefault(field, "")
+            records.append(record)
+    return records
 
 
 def _mean_std(values):
@@ -593,8 +1047,8 @@ class BenchmarkResult:
         -------
         rows : list of dict
             Keys ``pair``, ``method``, ``accuracy_mean``, ``accuracy_std``,
-            ``fit_time`` (mean seconds per fit), ``n_failed`` and
-            ``n_skipped``.
+            ``fit_time`` (mean seconds per fit), ``n_failed`` (timed out
+            included), ``n_timed_out`` and ``n_skipped``.
         """
         rows = []
         for pair in [*self.pairs, None]:
@@ -614,6 +1068,7 @@ class BenchmarkResult:
                         "accuracy_std": std,
                         "fit_time": float(np.mean(times)) if times else math.nan,
                         "n_failed": sum(bool(r["error"]) for r in mine),
+                        "n_timed_out": sum(bool(r.get("timed_out")) for r in mine),
                         "n_skipped": sum(bool(r.get("skipped")) for r in mine),
                     }
                 )
@@ -833,6 +1288,8 @@ class BenchmarkResult:
 
         def cell(pair, method):
             row = summary[pair, method]
+            if row["n_timed_out"]:
+                return "timeout "
             if row["n_failed"]:
                 return "failed "
             if row["n_skipped"]:
@@ -977,6 +1434,50 @@ class BenchmarkResult:
                 if "warnings" in record:  # a list: one JSON string per cell
                     record = {**record, "warnings": json.dumps(record["warnings"])}
                 writer.writerow(record)
+
+    @classmethod
+    def load(cls, path):
+        """Read the results written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path
+            A JSON (``.json``) or CSV file (any other suffix).
+
+        Returns
+        -------
+        result : BenchmarkResult
+            The records as they were saved. A JSON file also gives back the
+            settings of the run; a CSV file holds none, so ``config`` only
+            has the data set.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from sktransfer.benchmark import BenchmarkResult
+        >>> records = [{"dataset": "toy", "pair": "a->b", "method": "m",
+        ...             "repeat": 0, "seed": 1, "accuracy": 0.75,
+        ...             "fit_time": 0.1, "error": ""}]
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "results.csv")
+        ...     BenchmarkResult(records, {"dataset": "toy"}).save(path)
+        ...     BenchmarkResult.load(path).mean_accuracy("m")
+        0.75
+        """
+        path = os.fspath(path)
+        if path.lower().endswith(".json"):
+            with open(path, encoding="utf-8") as file:
+                payload = json.load(file)
+            records = [
+                {
+                    k: math.nan if v is None and k in _FLOAT_FIELDS else v
+                    for k, v in record.items()
+                }
+                for record in payload["records"]
+            ]
+            return cls(records, payload["config"])
+        records = _read_csv_records(path)
+        return cls(records, {"dataset": records[0]["dataset"]} if records else {})
 
     def save(self, path):
         """Write the results as JSON (``.json``) or CSV (any other suffix).

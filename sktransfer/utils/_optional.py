@@ -9,6 +9,7 @@ import importlib
 _EXTRAS = {
     # module: (distribution on PyPI, sktransfer extra, what needs it)
     "ot": ("pot", "ot", "optimal transport"),
+    "distributed": ("distributed", "distributed", "running on a Dask cluster"),
 }
 
 
@@ -17,7 +18,7 @@ def import_optional(module):
 
     Parameters
     ----------
-    module : {"ot"}
+    module : {"ot", "distributed"}
         Name of the module to import.
 
     Returns

@@ -42,17 +42,21 @@ def local_result():
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
 def test_cluster_table_equals_local_run(client, local_result):
     result = run_benchmark(**RUN, scheduler=client)
     assert _cells(result) == _cells(local_result)
-    assert result.format_table().splitlines()[:3] == (
-        local_result.format_table().splitlines()[:3]
+    assert (
+        result.format_table().splitlines()[:3]
+        == (local_result.format_table().splitlines()[:3])
     )
     assert len(result.records) == 2 * 2 * 3
     assert all(not math.isnan(r["fit_time"]) for r in result.records)

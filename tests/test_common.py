@@ -105,6 +105,17 @@ def _expected_failed_checks(estimator):
         return SKORCH_EXPECTED_FAILED_CHECKS
     if isinstance(estimator, Pipeline):
         return PIPELINE_EXPECTED_FAILED_CHECKS
+    if isinstance(estimator, TunedLogisticRegression):
+        # its cv is a number of stratified folds (and the least class count
+        # to search C), not the explicit splits this check substitutes
+        return {
+            "check_sample_weight_equivalence_on_dense_data": (
+                "cv is an int: the check's explicit splits are refused"
+            ),
+            "check_sample_weight_equivalence_on_sparse_data": (
+                "cv is an int: the check's explicit splits are refused"
+            ),
+        }
     return {}
 
 

@@ -15,7 +15,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from .._domain import (
     DomainAwareMixin,
@@ -149,7 +153,7 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
             warm_start=True,
         )
 
-    def _search(self, X, y, Cs):
+    def _search(self, X, y, Cs, sample_weight):
         """Mean negative log loss per ``C``, from the smallest up, stopping early.
 
         Also returns, per ``C`` tried, the mean over the folds of the fitted
@@ -169,9 +173,15 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         for C in Cs:
             fold_scores = []
             for (train, test), model in zip(folds, models):
-                model.set_params(C=C).fit(X[train], y[train])
+                model.set_params(C=C).fit(
+                    X[train], y[train], sample_weight=sample_weight[train]
+                )
                 proba = model.predict_proba(X[test])[np.arange(test.size), y[test]]
-                fold_scores.append(np.log(np.clip(proba, _EPS, None)).mean())
+                fold_scores.append(
+                    np.average(
+                        np.log(np.clip(proba, _EPS, None)), weights=sample_weight[test]
+                    )
+                )
             scores.append(float(np.mean(fold_scores)))
             starts.append(
                 (
@@ -184,7 +194,7 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         return np.asarray(scores), starts
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, sample_domain=None):
+    def fit(self, X, y, *, sample_domain=None, sample_weight=None):
         """Fit the model, choosing ``C`` by cross-validation when possible.
 
         Parameters
@@ -197,6 +207,9 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
             Positive on source rows, negative on target rows; only used to
             leave out the unlabeled target rows. ``None`` means every row is
             a labeled source row.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows, in the fits and the log loss of the
+            search as in the final fit; ``None`` means equal weights.
 
         Returns
         -------
@@ -216,10 +229,13 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"Cs must hold one or more positive, finite numbers; got {self.Cs!r}."
             )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
         self.classes_, y = encode_classes(y, sample_domain)
         labeled = np.flatnonzero(y >= 0)
         if labeled.size < y.size:
-            X, y = X[labeled], y[labeled]
+            X, y, sample_weight = X[labeled], y[labeled], sample_weight[labeled]
         self.cv_results_ = None
         if self.classes_.size == 1:
             self.estimator_ = None
@@ -228,7 +244,7 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
             return self
         model = self._logistic(float(self.C))
         if np.bincount(y).min() >= self.cv:
-            scores, starts = self._search(X, y, Cs)
+            scores, starts = self._search(X, y, Cs, sample_weight)
             self.cv_results_ = {
                 "param_C": Cs[: scores.size].copy(),
                 "mean_test_score": scores,
@@ -237,7 +253,7 @@ class TunedLogisticRegression(DomainAwareMixin, ClassifierMixin, BaseEstimator):
             # warm start (warm_start=True) from the folds' mean solution
             model.set_params(C=float(Cs[best]))
             model.coef_, model.intercept_ = starts[best]
-        model.fit(X, y)
+        model.fit(X, y, sample_weight=sample_weight)
         self.estimator_ = model.set_params(warm_start=False)
         self.best_C_ = float(model.C)
         self.coef_ = model.coef_

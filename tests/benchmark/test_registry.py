@@ -99,6 +99,22 @@ def test_tuned_logistic_regression_cross_validates_only_with_enough_rows():
     assert tuned.predict_proba(Xr).shape == (40, 1)
 
 
+def test_tuned_logistic_regression_takes_sample_weight():
+    """Weights reach the search and the final fit (JCPOT and the weighted
+    refits of the label-shift methods retrain it on class-weighted rows)."""
+    rng = np.random.RandomState(0)
+    Xr = rng.normal(size=(200, 2))
+    y = (Xr[:, 0] + rng.normal(scale=1.0, size=200) > 0).astype(int)
+    plain = TunedLogisticRegression().fit(Xr, y)
+    ones = TunedLogisticRegression().fit(Xr, y, sample_weight=np.ones(200))
+    np.testing.assert_allclose(ones.coef_, plain.coef_, rtol=1e-6)
+    weight = np.where(y == 1, 10.0, 1.0)
+    weighted = TunedLogisticRegression().fit(Xr, y, sample_weight=weight)
+    assert weighted.predict(Xr).mean() > plain.predict(Xr).mean() + 0.1
+    with pytest.raises(ValueError, match="[Nn]egative"):
+        TunedLogisticRegression().fit(Xr, y, sample_weight=-weight)
+
+
 def test_tuned_logistic_regression_stops_past_the_best_C_and_agrees_with_lrcv():
     # label noise: the log loss is best at a moderate C, worse on both sides
     X, y = make_classification(

@@ -36,6 +36,7 @@ from ._discrepancy import (
     JANClassifier,
     MCCClassifier,
 )
+from ._distributed import fit_distributed
 from ._embedding import PretrainedEmbedding
 from ._finetune import FineTuningClassifier, GradualUnfreezing, module_layers
 from ._finetune_callbacks import WarmupCosine, batch_spectral_shrinkage, l2sp_penalty
@@ -119,6 +120,7 @@ __all__ = [
     "coral_loss",
     "default_augmentation",
     "entropy_loss",
+    "fit_distributed",
     "gradient_reversal",
     "information_maximization_loss",
     "joint_mmd_loss",

@@ -47,6 +47,8 @@ __all__ = ["JDOTClassifier", "JDOTRegressor", "OTLabelPropagation"]
 
 # probabilities are clipped here before the log of the cross-entropy cost
 _PROBA_FLOOR = 1e-7
+# norms that only rescale the cost (the exact plan is the same without them)
+_RESCALINGS = ("median", "max")
 # transported class mass below this share of a target row's mass is dropped
 _MASS_THRESHOLD = 1e-6
 
@@ -719,8 +721,10 @@ class OTLabelPropagation(ClassifierMixin, _BaseOTPredictor):
             return self
         labeled = codes >= 0
         source, target, extra = self._split(X, sample_domain, labeled)
+        # the exact plan does not change when the cost is rescaled: skip it
+        norm = None if self.reg_e is None and self.norm in _RESCALINGS else self.norm
         plan = _transport(
-            cost_matrix(X[source], X[target], self.metric, self.norm), self.reg_e
+            cost_matrix(X[source], X[target], self.metric, norm), self.reg_e
         )
         distribution = plan.T @ np.eye(n_classes)[codes[source]]
         del plan

@@ -149,6 +149,8 @@ class _BaseTransportMapping(_BaseOTMapping):
     """Mappings by a transport plan: barycentric in sample, nearest neighbour
     out of sample (Ferradans et al. 2014)."""
 
+    _exact_plan = False  # the plan changes with the scale of the cost
+
     def _coupling(self, ot, a, b, M, labels):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -194,12 +196,16 @@ class _BaseTransportMapping(_BaseOTMapping):
         X_target = X[target_rows]
         b = uniform_weights(target_rows.size)
         X_new = X.copy()
+        # the exact plan does not change when the cost is only rescaled
+        norm = (
+            None if self._exact_plan and self.norm in ("median", "max") else self.norm
+        )
         fitted, domains, mapped, couplings, n_iter = [], [], [], [], [1]
         for domain in self.source_domains_:
             rows_all = np.flatnonzero(sample_domain == domain)
             rows = rows_all[subsample(rows_all.size, self.max_samples, rng)]
             check_plan_memory(rows.size, target_rows.size, name)
-            M = cost_matrix(X[rows], X_target, metric=self.metric, norm=self.norm)
+            M = cost_matrix(X[rows], X_target, metric=self.metric, norm=norm)
             _check_cost(M, self.metric)
             G, iterations = self._solve(
                 ot,
@@ -366,6 +372,7 @@ class OTMapping(_BaseTransportMapping):
     """
 
     _parameter_constraints: dict = dict(_TRANSPORT_CONSTRAINTS)
+    _exact_plan = True
 
     def __init__(
         self,

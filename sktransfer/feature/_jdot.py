@@ -34,6 +34,7 @@ from ..utils._delegation import wrapped_estimator_has
 from ..utils._optimal_transport import (
     COST_NORMS,
     METRICS,
+    RESCALING_NORMS,
     check_plan_memory,
     cost_matrix,
     sinkhorn_plan,
@@ -47,8 +48,6 @@ __all__ = ["JDOTClassifier", "JDOTRegressor", "OTLabelPropagation"]
 
 # probabilities are clipped here before the log of the cross-entropy cost
 _PROBA_FLOOR = 1e-7
-# norms that only rescale the cost (the exact plan is the same without them)
-_RESCALINGS = ("median", "max")
 # transported class mass below this share of a target row's mass is dropped
 _MASS_THRESHOLD = 1e-6
 
@@ -722,7 +721,8 @@ class OTLabelPropagation(ClassifierMixin, _BaseOTPredictor):
         labeled = codes >= 0
         source, target, extra = self._split(X, sample_domain, labeled)
         # the exact plan does not change when the cost is rescaled: skip it
-        norm = None if self.reg_e is None and self.norm in _RESCALINGS else self.norm
+        exact = self.reg_e is None and self.norm in RESCALING_NORMS
+        norm = None if exact else self.norm
         plan = _transport(
             cost_matrix(X[source], X[target], self.metric, norm), self.reg_e
         )

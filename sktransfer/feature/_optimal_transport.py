@@ -24,6 +24,7 @@ from .._domain import check_sample_domain, encode_classes
 from ..utils._optimal_transport import (
     COST_NORMS,
     METRICS,
+    RESCALING_NORMS,
     check_plan_memory,
     cost_matrix,
     sinkhorn_plan,
@@ -197,9 +198,7 @@ class _BaseTransportMapping(_BaseOTMapping):
         b = uniform_weights(target_rows.size)
         X_new = X.copy()
         # the exact plan does not change when the cost is only rescaled
-        norm = (
-            None if self._exact_plan and self.norm in ("median", "max") else self.norm
-        )
+        norm = None if self._exact_plan and self.norm in RESCALING_NORMS else self.norm
         fitted, domains, mapped, couplings, n_iter = [], [], [], [], [1]
         for domain in self.source_domains_:
             rows_all = np.flatnonzero(sample_domain == domain)

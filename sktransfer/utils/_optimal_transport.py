@@ -24,6 +24,9 @@ METRICS = ("sqeuclidean", "euclidean", "cityblock", "cosine")
 #: How the cost matrix is rescaled before solving (POT's ``norm`` names):
 #: divided by its median or maximum, or ``log(1 + M)``; ``None`` keeps it.
 COST_NORMS = ("median", "max", "log", None)
+# the norms that only rescale the cost: the exact (EMD) plan is the same
+# without them
+RESCALING_NORMS = ("median", "max")
 
 # Float64 matrices of shape (n_source, n_target) that a solver holds at its
 # peak: the cost, the plan, and one working copy (POT's solvers copy the

@@ -661,13 +661,16 @@ def run_benchmark(
             on_pair_done(pair, BenchmarkResult(ordered(records), config))
 
     def finished(record):
+        """Take a record; whether it was the last of its pair."""
         records.append(record)
         bar.update()
         left[record["pair"]] -= 1
         if left[record["pair"]] == 0:
             pair_finished(record["pair"])
-        elif result_file is not None:
+            return True
+        if result_file is not None:
             result_file.write(records)
+        return False
 
     try:
         with bar:
@@ -781,20 +784,22 @@ def _scatter(client, data, name, attempts=3):
 
 
 def _run_on_dask(scheduler, pairs, jobs_of, finished, *, error_score, bar):
-    """Submit every fit of ``pairs`` as a Dask task; ``finished`` each record."""
+    """Submit every fit of ``pairs`` as a Dask task; ``finished`` each record.
+
+    ``finished(record)`` says whether the record was the last of its pair,
+    whose scattered data is then released.
+    """
     distributed = import_optional("distributed")
     run = uuid.uuid4().hex[:8]
     with _DaskClient(scheduler) as client:
         futures = distributed.as_completed()
         about = {}  # task key: (pair, scattered data, arguments), until done
         scattered = {}  # pair: its data's futures, released once the pair is done
-        left = {}
         try:
             for pair in pairs:
                 bar.set_postfix_str(f"loading {pair}")
                 data, jobs = jobs_of(pair)
                 scattered[pair] = _scatter(client, data, f"{run}-{pair}")
-                left[pair] = len(jobs)
                 for x_name, kwargs in jobs:
                     key = (
                         f"sktransfer-benchmark-{run}-{pair}-{kwargs['repeat']}-"
@@ -834,9 +839,7 @@ def _run_on_dask(scheduler, pairs, jobs_of, finished, *, error_score, bar):
                         accuracy=float(error_score),
                     )
                 future.release()
-                finished(record)
-                left[pair] -= 1
-                if not left[pair]:
+                if finished(record):
                     for remote in scattered.pop(pair).values():
                         remote.release()
         finally:

@@ -291,8 +291,7 @@ class _FitWatchdog:
         return False
 
 
-def _run_one(
-    X,
+def _cell_record(
     y,
     sample_domain,
     *,
@@ -300,15 +299,13 @@ def _run_one(
     repeat,
     seed,
     method,
-    base_estimator,
     n_target_labels,
     per_class,
     dataset,
-    error_score,
     skip_reason="",
     input_note="",
-    fit_timeout=None,
 ):
+    """The record of a cell before its fit, the labels it keeps, its test rows."""
     y_masked = hide_target_labels(
         y,
         sample_domain,
@@ -339,6 +336,21 @@ def _run_one(
             f"{dataset} {pair}: no target row left to score with "
             f"n_target_labels={n_target_labels}; use fewer target labels."
         )
+    return record, y_masked, test
+
+
+def _run_one(
+    X,
+    y,
+    sample_domain,
+    *,
+    base_estimator,
+    error_score,
+    fit_timeout=None,
+    **cell,
+):
+    record, y_masked, test = _cell_record(y, sample_domain, **cell)
+    method, seed, skip_reason = cell["method"], cell["seed"], record["skipped"]
     if skip_reason:
         return record
     base = clone(base_estimator)
@@ -827,14 +839,15 @@ def _run_on_dask(scheduler, pairs, jobs_of, finished, *, error_score, bar):
                 except BaseException as exc:  # its worker died too often, say
                     if error_score == "raise":
                         raise
-                    record = _run_one(
-                        data["X"],
-                        data["y"],
-                        data["sample_domain"],
-                        **{**kwargs, "skip_reason": "not run"},
+                    cell = {
+                        k: v
+                        for k, v in kwargs.items()
+                        if k not in ("base_estimator", "error_score", "fit_timeout")
+                    }
+                    record, _, _ = _cell_record(
+                        data["y"], data["sample_domain"], **cell
                     )
                     record.update(
-                        skipped="",
                         error=f"{type(exc).__name__}: {exc}",
                         accuracy=float(error_score),
                     )
